@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds everything and runs every test: Catch2 unit tests,
+# integration tests against the real binary, and the acceptance suite of
+# ../shared/acceptance. Pass --sanitize for an AddressSanitizer + UBSan build.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build="$root/build"
+flags=(-DCMAKE_BUILD_TYPE=Release)
+if [[ ${1:-} == --sanitize ]]; then
+  build="$root/build-sanitize"
+  flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCATALOG_SANITIZE=ON)
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$root/tests/ubsan.supp
+fi
+"$root/scripts/install-deps.sh"
+cmake -S "$root" -B "$build" "${flags[@]}" >/dev/null
+cmake --build "$build" -j2
+cd "$build"
+ctest --output-on-failure -j2 --timeout 600
