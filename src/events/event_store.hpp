@@ -1,0 +1,43 @@
+// The event log in SQLite: append at the head (the caller owns the transaction), read by
+// position range and by stream. Every statement is prepared once and bound.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "db/sqlite.hpp"
+#include "events/recorded_event.hpp"
+
+namespace catalog::events {
+
+struct Head {
+  int64_t position = 0;  // 0 for an empty log
+  std::string hash;      // genesis_hash for an empty log
+};
+
+class EventStore {
+ public:
+  explicit EventStore(db::Connection& db) : db_(db) {}
+
+  Head head();
+  // Inserts one event; its position, version and hash must already be the next ones
+  // (the database refuses gaps, and so does the caller's hash chain).
+  void append(const RecordedEvent& e);
+  // Events with position > after, ascending, at most `limit`.
+  std::vector<RecordedEvent> read_after(int64_t after, int64_t limit);
+  // Events with position in (after, until], ascending, at most `limit`.
+  std::vector<RecordedEvent> read_range(int64_t after, int64_t until, int64_t limit);
+  // One stream's events with position > after, ascending, at most `limit`.
+  std::vector<RecordedEvent> read_stream(std::string_view stream, int64_t after, int64_t limit);
+  // Calls `visit` for every event with position > after, in order, without holding them
+  // all in memory. Returns the number visited.
+  int64_t for_each_after(int64_t after, const std::function<void(const RecordedEvent&)>& visit);
+
+ private:
+  db::Connection& db_;
+};
+
+}  // namespace catalog::events
