@@ -1,0 +1,164 @@
+#include "projections/catalog_projection.hpp"
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+
+#include "events/event.hpp"
+#include "text/casefold.hpp"
+
+namespace catalog::projections {
+
+using namespace catalog::events;
+
+namespace {
+
+std::string_view table_of(Resource kind) {
+  return kind == Resource::category ? "categories" : "tags";
+}
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+void replace_tags(db::Connection& db, Id product, const std::vector<Id>& tags) {
+  db.cached("DELETE FROM product_tags WHERE product_id = ?").bind(1, product).run();
+  auto& insert = db.cached("INSERT INTO product_tags (product_id, tag_id) VALUES (?, ?)");
+  for (Id t : tags)
+    insert.bind(1, product).bind(2, t).run();
+}
+
+}  // namespace
+
+int64_t CatalogProjection::checkpoint() {
+  db::Reset s(db_.cached("SELECT position FROM projection_checkpoints WHERE name = ?"));
+  s->bind(1, name);
+  return s->step() ? s->int64(0) : 0;
+}
+
+void CatalogProjection::set_checkpoint(int64_t position) {
+  db_.cached(
+         "INSERT INTO projection_checkpoints (name, position) VALUES (?, ?) "
+         "ON CONFLICT (name) DO UPDATE SET position = excluded.position")
+      .bind(1, name)
+      .bind(2, position)
+      .run();
+}
+
+void CatalogProjection::clear() {
+  db_.exec(
+      "DELETE FROM product_tags; DELETE FROM products; DELETE FROM tags; DELETE FROM categories;");
+  db_.cached("DELETE FROM projection_checkpoints WHERE name = ?").bind(1, name).run();
+}
+
+void CatalogProjection::apply_batch(const std::vector<RecordedEvent>& batch) {
+  if (batch.empty()) return;
+  db::Transaction txn(db_);
+  int64_t at = checkpoint();
+  for (const auto& e : batch) {
+    if (e.position != at + 1)
+      throw std::logic_error("projection at " + std::to_string(at) + " cannot apply event " +
+                             std::to_string(e.position));
+    apply(e);
+    at = e.position;
+  }
+  set_checkpoint(at);
+  txn.commit();
+}
+
+void CatalogProjection::apply(const RecordedEvent& rec) {
+  Event event = from_json(rec.type, nlohmann::json::parse(rec.data));
+  std::string at = format_iso(rec.recorded_at);
+  std::visit(
+      overloaded{
+          [&](const NamedCreated& e) {
+            std::string sql = "INSERT INTO " + std::string(table_of(e.kind)) +
+                              " (id, name, name_folded, version) VALUES (?, ?, ?, ?)";
+            db_.cached(sql)
+                .bind(1, e.id)
+                .bind(2, e.name)
+                .bind(3, text::fold(e.name))
+                .bind(4, rec.version)
+                .run();
+          },
+          [&](const NamedRenamed& e) {
+            std::string sql = "UPDATE " + std::string(table_of(e.kind)) +
+                              " SET name = ?, name_folded = ?, version = ? WHERE id = ?";
+            db_.cached(sql)
+                .bind(1, e.name)
+                .bind(2, text::fold(e.name))
+                .bind(3, rec.version)
+                .bind(4, e.id)
+                .run();
+          },
+          [&](const NamedDeleted& e) {
+            if (e.kind == Resource::category) {
+              db_.cached("UPDATE products SET category_id = NULL WHERE category_id = ?")
+                  .bind(1, e.id)
+                  .run();
+            } else {
+              db_.cached("DELETE FROM product_tags WHERE tag_id = ?").bind(1, e.id).run();
+            }
+            std::string sql = "DELETE FROM " + std::string(table_of(e.kind)) + " WHERE id = ?";
+            db_.cached(sql).bind(1, e.id).run();
+          },
+          [&](const ProductCreated& e) {
+            const auto& f = e.fields;
+            db_.cached(
+                   "INSERT INTO products (id, name, name_folded, description, image_url, "
+                   "price_shmeckles, price_flurbos, category_id, version, created_at, updated_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                .bind(1, e.id)
+                .bind(2, f.name)
+                .bind(3, text::fold(f.name))
+                .bind(4, f.description)
+                .bind(5, f.image_url)
+                .bind(6, f.price_shmeckles)
+                .bind(7, f.price_flurbos)
+                .bind(8, f.category_id)
+                .bind(9, rec.version)
+                .bind(10, at)
+                .bind(11, at)
+                .run();
+            replace_tags(db_, e.id, f.tag_ids);
+          },
+          [&](const ProductUpdated& e) {
+            const auto& p = e.changes;
+            // One statement for every shape of change: each field comes with a flag that
+            // says whether it changed, so the statement is prepared once.
+            auto& s = db_.cached(
+                "UPDATE products SET "
+                "name = CASE WHEN ?2 THEN ?3 ELSE name END, "
+                "name_folded = CASE WHEN ?2 THEN ?4 ELSE name_folded END, "
+                "description = CASE WHEN ?5 THEN ?6 ELSE description END, "
+                "image_url = CASE WHEN ?7 THEN ?8 ELSE image_url END, "
+                "price_shmeckles = CASE WHEN ?9 THEN ?10 ELSE price_shmeckles END, "
+                "price_flurbos = CASE WHEN ?11 THEN ?12 ELSE price_flurbos END, "
+                "category_id = CASE WHEN ?13 THEN ?14 ELSE category_id END, "
+                "version = ?15, updated_at = ?16 WHERE id = ?1");
+            s.bind(1, e.id);
+            s.bind(2, p.name ? 1 : 0)
+                .bind(3, p.name)
+                .bind(4, p.name ? std::optional(text::fold(*p.name)) : std::nullopt);
+            s.bind(5, p.description ? 1 : 0).bind(6, p.description ? *p.description : std::nullopt);
+            s.bind(7, p.image_url ? 1 : 0).bind(8, p.image_url ? *p.image_url : std::nullopt);
+            s.bind(9, p.price_shmeckles ? 1 : 0).bind(10, p.price_shmeckles);
+            s.bind(11, p.price_flurbos ? 1 : 0).bind(12, p.price_flurbos);
+            s.bind(13, p.category_id ? 1 : 0)
+                .bind(14, p.category_id ? *p.category_id : std::nullopt);
+            s.bind(15, rec.version).bind(16, at);
+            s.run();
+            if (p.tag_ids) replace_tags(db_, e.id, *p.tag_ids);
+          },
+          [&](const ProductDeleted& e) {
+            db_.cached("DELETE FROM product_tags WHERE product_id = ?").bind(1, e.id).run();
+            db_.cached("DELETE FROM products WHERE id = ?").bind(1, e.id).run();
+          },
+      },
+      event);
+}
+
+}  // namespace catalog::projections

@@ -1,0 +1,36 @@
+// Applies events to the read tables (categories, tags, products, product_tags) and keeps
+// the projection's checkpoint beside them. The same code serves the live projector, replay
+// and the scratch copy that verify compares with.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "db/sqlite.hpp"
+#include "events/recorded_event.hpp"
+
+namespace catalog::projections {
+
+class CatalogProjection {
+ public:
+  static constexpr std::string_view name = "catalog";
+
+  explicit CatalogProjection(db::Connection& db) : db_(db) {}
+
+  // The position of the last event applied (0 for none).
+  int64_t checkpoint();
+  // Applies the events, which must follow the checkpoint without a gap, and moves the
+  // checkpoint, in one transaction: a crash leaves either all of it or none.
+  void apply_batch(const std::vector<events::RecordedEvent>& batch);
+  // Applies one event inside the caller's transaction; the caller moves the checkpoint.
+  void apply(const events::RecordedEvent& e);
+  void set_checkpoint(int64_t position);
+  // Empties every read table and the checkpoint (inside the caller's transaction).
+  void clear();
+
+ private:
+  db::Connection& db_;
+};
+
+}  // namespace catalog::projections

@@ -1,0 +1,110 @@
+#include "projections/read_model.hpp"
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <unordered_map>
+
+#include "projections/product_query.hpp"
+
+namespace catalog::projections {
+
+using namespace catalog::events;
+
+namespace {
+
+std::string named_select(Resource kind) {
+  return std::string("SELECT id, name, version FROM ") +
+         (kind == Resource::category ? "categories" : "tags");
+}
+
+constexpr std::string_view product_columns =
+    "SELECT p.id, p.name, p.description, p.image_url, p.price_shmeckles, p.price_flurbos, "
+    "p.version, p.created_at, p.updated_at, c.id, c.name, c.version "
+    "FROM products p LEFT JOIN categories c ON c.id = p.category_id ";
+
+ProductView product_row(const db::Statement& s) {
+  ProductView v;
+  v.id = s.int64(0);
+  v.name = s.text(1);
+  v.description = s.opt_text(2);
+  v.image_url = s.opt_text(3);
+  v.price_shmeckles = s.real(4);
+  v.price_flurbos = s.real(5);
+  v.version = s.int64(6);
+  v.created_at = parse_iso(s.text_view(7)).value_or(0);
+  v.updated_at = parse_iso(s.text_view(8)).value_or(0);
+  if (!s.is_null(9)) v.category = NamedView{s.int64(9), s.text(10), s.int64(11)};
+  return v;
+}
+
+// Fills in the tags of a page of products with one query.
+void attach_tags(db::Connection& db, std::vector<ProductView>& items) {
+  if (items.empty()) return;
+  nlohmann::json ids = nlohmann::json::array();
+  std::unordered_map<Id, ProductView*> by_id;
+  for (auto& v : items) {
+    ids.push_back(v.id);
+    by_id[v.id] = &v;
+  }
+  db::Reset s(db.cached(
+      "SELECT pt.product_id, t.id, t.name, t.version FROM product_tags pt "
+      "JOIN tags t ON t.id = pt.tag_id "
+      "WHERE pt.product_id IN (SELECT value FROM json_each(?)) ORDER BY pt.product_id, t.id"));
+  s->bind(1, ids.dump());
+  while (s->step())
+    by_id.at(s->int64(0))->tags.push_back(NamedView{s->int64(1), s->text(2), s->int64(3)});
+}
+
+}  // namespace
+
+std::vector<NamedView> ReadModel::list_named(Resource kind) {
+  db::Reset s(db_.cached(named_select(kind) + " ORDER BY id"));
+  std::vector<NamedView> out;
+  while (s->step())
+    out.push_back(NamedView{s->int64(0), s->text(1), s->int64(2)});
+  return out;
+}
+
+std::optional<NamedView> ReadModel::named(Resource kind, Id id) {
+  db::Reset s(db_.cached(named_select(kind) + " WHERE id = ?"));
+  s->bind(1, id);
+  if (!s->step()) return std::nullopt;
+  return NamedView{s->int64(0), s->text(1), s->int64(2)};
+}
+
+std::optional<ProductView> ReadModel::product(Id id) {
+  std::vector<ProductView> one;
+  {
+    db::Reset s(db_.cached(std::string(product_columns) + "WHERE p.id = ?"));
+    s->bind(1, id);
+    if (!s->step()) return std::nullopt;
+    one.push_back(product_row(*s));
+  }
+  attach_tags(db_, one);
+  return std::move(one.front());
+}
+
+ProductPage ReadModel::products(const ProductFilter& filter) {
+  ProductQuery q = build_product_query(filter);
+  ProductPage page;
+  // The count and the page are read in one transaction so X-Total-Count matches the page.
+  db::Transaction snapshot(db_, db::Transaction::Kind::deferred);
+  {
+    db::Reset s(db_.cached("SELECT count(*) FROM products p " + q.where));
+    q.bind_filters(*s);
+    s->step();
+    page.total = s->int64(0);
+  }
+  if (page.total > filter.skip) {
+    db::Reset s(db_.cached(std::string(product_columns) + q.where + q.order_and_page));
+    int next = q.bind_filters(*s);
+    s->bind(next, filter.limit).bind(next + 1, filter.skip);
+    while (s->step())
+      page.items.push_back(product_row(*s));
+  }
+  attach_tags(db_, page.items);
+  snapshot.commit();
+  return page;
+}
+
+}  // namespace catalog::projections

@@ -1,0 +1,32 @@
+// The queries behind the GET routes, on a read connection of the projection tables.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "db/sqlite.hpp"
+#include "events/views.hpp"
+#include "projections/product_filter.hpp"
+
+namespace catalog::projections {
+
+struct ProductPage {
+  int64_t total = 0;  // matches before skip and limit: the X-Total-Count header
+  std::vector<events::ProductView> items;
+};
+
+class ReadModel {
+ public:
+  explicit ReadModel(db::Connection& db) : db_(db) {}
+
+  std::vector<events::NamedView> list_named(events::Resource kind);
+  std::optional<events::NamedView> named(events::Resource kind, events::Id id);
+  std::optional<events::ProductView> product(events::Id id);
+  ProductPage products(const ProductFilter& filter);
+
+ private:
+  db::Connection& db_;
+};
+
+}  // namespace catalog::projections

@@ -1,0 +1,206 @@
+// The projection and the queries behind GET /products/, on a real SQLite file.
+#include "projections/read_model.hpp"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "db/migrations.hpp"
+#include "db/sqlite.hpp"
+#include "events/event.hpp"
+#include "projections/catalog_projection.hpp"
+
+using namespace catalog;
+using namespace catalog::events;
+using projections::ProductFilter;
+using projections::SortKey;
+
+namespace {
+
+class Fixture {
+ public:
+  Fixture()
+      : path_(std::filesystem::temp_directory_path() /
+              ("catalog-read-model-" + std::to_string(::getpid()) + "-" + std::to_string(++count_) +
+               ".db")),
+        db_(path_.string(), db::OpenMode::read_write_create),
+        projection_(db_),
+        reads_(db_) {
+    db::configure(db_, false);
+    db::migrate_to_head(db_);
+  }
+  ~Fixture() {
+    for (const char* suffix : {"", "-wal", "-shm"})
+      std::filesystem::remove(path_.string() + suffix);
+  }
+
+  void record(const Event& e, Millis at = 1764000000000) {
+    RecordedEvent r;
+    r.position = ++position_;
+    r.stream = stream_name(e);
+    r.version = ++versions_[r.stream];
+    r.type = type_name(e);
+    r.data = to_json(e).dump();
+    r.recorded_at = at;
+    projection_.apply_batch({r});
+  }
+
+  Id product(const std::string& name, double shmeckles, std::optional<Id> category = {},
+             std::vector<Id> tags = {}, Millis at = 1764000000000) {
+    ProductFields f;
+    f.name = name;
+    f.price_shmeckles = shmeckles;
+    f.price_flurbos = shmeckles / 2;
+    f.category_id = category;
+    f.tag_ids = std::move(tags);
+    Id id = ++products_;
+    record(ProductCreated{id, f}, at);
+    return id;
+  }
+
+  std::vector<Id> ids(const ProductFilter& f) {
+    std::vector<Id> out;
+    for (const auto& p : reads_.products(f).items)
+      out.push_back(p.id);
+    return out;
+  }
+
+  projections::ReadModel& reads() { return reads_; }
+  projections::CatalogProjection& projection() { return projection_; }
+
+ private:
+  static inline int count_ = 0;
+  std::filesystem::path path_;
+  db::Connection db_;
+  projections::CatalogProjection projection_;
+  projections::ReadModel reads_;
+  int64_t position_ = 0;
+  Id products_ = 0;
+  std::map<std::string, int64_t> versions_;
+};
+
+}  // namespace
+
+TEST_CASE("the name filter finds a case-insensitive substring in any script", "[read-model]") {
+  Fixture fx;
+  Id gun = fx.product("Портальная пушка", 250);
+  fx.product("Плюмбус", 10);
+  Id pickle = fx.product("Pickle RICK", 5);
+  ProductFilter f;
+  f.name = "ПОРТАЛ";
+  CHECK(fx.ids(f) == std::vector<Id>{gun});
+  f.name = "rick";
+  CHECK(fx.ids(f) == std::vector<Id>{pickle});
+  f.name = "%";  // LIKE wildcards are plain characters here
+  CHECK(fx.ids(f).empty());
+}
+
+TEST_CASE("tag filters match any of the tags, or all of them with tag_match=all", "[read-model]") {
+  Fixture fx;
+  fx.record(NamedCreated{Resource::tag, 1, "a"});
+  fx.record(NamedCreated{Resource::tag, 2, "b"});
+  fx.record(NamedCreated{Resource::tag, 3, "c"});
+  Id only_a = fx.product("1", 1, {}, {1});
+  Id a_and_b = fx.product("2", 1, {}, {1, 2});
+  fx.product("3", 1, {}, {3});
+  ProductFilter f;
+  f.tag_ids = {1, 2};
+  CHECK(fx.ids(f) == std::vector<Id>{only_a, a_and_b});
+  f.all_tags = true;
+  CHECK(fx.ids(f) == std::vector<Id>{a_and_b});
+}
+
+TEST_CASE("price bounds are inclusive and combine with the other filters", "[read-model]") {
+  Fixture fx;
+  fx.record(NamedCreated{Resource::category, 1, "c"});
+  std::map<int, Id> by_price;
+  for (int p : {5, 10, 50, 100, 101})
+    by_price[p] = fx.product("x" + std::to_string(p), p, 1);
+  fx.product("other", 50);
+  ProductFilter f;
+  f.category_id = 1;
+  f.min_price_shmeckles = 10;
+  f.max_price_shmeckles = 100;
+  CHECK(fx.ids(f) == std::vector<Id>{by_price[10], by_price[50], by_price[100]});
+  f.min_price_flurbos = 25;  // flurbos are half the shmeckles here
+  CHECK(fx.ids(f) == std::vector<Id>{by_price[50], by_price[100]});
+}
+
+TEST_CASE("sorting by each key, either way, breaks ties by id", "[read-model]") {
+  Fixture fx;
+  Id b = fx.product("banana", 20, {}, {}, 3000);
+  Id a = fx.product("Apple", 20, {}, {}, 2000);
+  Id c = fx.product("cherry", 10, {}, {}, 1000);
+  ProductFilter f;
+  f.sort = SortKey::name;
+  CHECK(fx.ids(f) == std::vector<Id>{a, b, c});
+  f.sort = SortKey::price_shmeckles;
+  CHECK(fx.ids(f) == std::vector<Id>{c, b, a});
+  f.descending = true;
+  CHECK(fx.ids(f) == std::vector<Id>{b, a, c});
+  f.sort = SortKey::created_at;
+  f.descending = false;
+  CHECK(fx.ids(f) == std::vector<Id>{c, a, b});
+  f.sort = SortKey::id;
+  f.descending = true;
+  CHECK(fx.ids(f) == std::vector<Id>{c, a, b});
+}
+
+TEST_CASE("paging returns a slice and the total before paging", "[read-model]") {
+  Fixture fx;
+  std::vector<Id> all;
+  for (int i = 0; i < 5; ++i)
+    all.push_back(fx.product("p" + std::to_string(i), i));
+  ProductFilter f;
+  f.skip = 1;
+  f.limit = 2;
+  auto page = fx.reads().products(f);
+  CHECK(page.total == 5);
+  REQUIRE(page.items.size() == 2);
+  CHECK(page.items[0].id == all[1]);
+  f.skip = 10;
+  page = fx.reads().products(f);
+  CHECK(page.total == 5);
+  CHECK(page.items.empty());
+}
+
+TEST_CASE("the projection applies renames, deletes and updates like the write model",
+          "[read-model]") {
+  Fixture fx;
+  fx.record(NamedCreated{Resource::category, 1, "Гаджеты"});
+  fx.record(NamedCreated{Resource::tag, 1, "Хит"});
+  fx.record(NamedCreated{Resource::tag, 2, "Новинка"});
+  Id p = fx.product("Плюмбус", 10, 1, {1, 2});
+  fx.record(NamedRenamed{Resource::category, 1, "Девайсы"});
+  ProductPatch patch;
+  patch.description = std::optional<std::string>("Всё для дома");
+  patch.price_flurbos = 7.5;
+  fx.record(ProductUpdated{p, patch}, 1764000009999);
+  fx.record(NamedDeleted{Resource::tag, 1});
+  auto v = fx.reads().product(p);
+  REQUIRE(v);
+  CHECK(v->category->name == "Девайсы");
+  CHECK(v->description == "Всё для дома");
+  CHECK(v->price_flurbos == 7.5);
+  CHECK(v->version == 2);
+  CHECK(v->updated_at == 1764000009999);
+  REQUIRE(v->tags.size() == 1);
+  CHECK(v->tags[0].name == "Новинка");
+  fx.record(NamedDeleted{Resource::category, 1});
+  CHECK_FALSE(fx.reads().product(p)->category);
+  fx.record(ProductDeleted{p});
+  CHECK_FALSE(fx.reads().product(p));
+  CHECK(fx.projection().checkpoint() == 9);
+}
+
+TEST_CASE("the projection refuses an event that does not follow its checkpoint", "[read-model]") {
+  Fixture fx;
+  RecordedEvent r;
+  r.position = 5;
+  r.stream = "tag-1";
+  r.version = 1;
+  r.type = "TagCreated";
+  r.data = R"({"id":1,"name":"t"})";
+  CHECK_THROWS_AS(fx.projection().apply_batch({r}), std::logic_error);
+  CHECK(fx.reads().list_named(Resource::tag).empty());
+}
