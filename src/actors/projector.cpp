@@ -1,0 +1,106 @@
+#include "actors/projector.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <deque>
+
+#include "db/sqlite.hpp"
+#include "events/event_store.hpp"
+#include "projections/catalog_projection.hpp"
+
+namespace catalog::actors {
+
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+
+struct ProjectorState {
+  explicit ProjectorState(const std::string& path)
+      : db(path, db::OpenMode::read_write), projection(db), store(db) {}
+
+  // Applies what the log holds beyond the checkpoint, in bounded transactions.
+  void catch_up() {
+    for (;;) {
+      auto batch = store.read_after(projection.checkpoint(), 5000);
+      if (batch.empty()) return;
+      projection.apply_batch(batch);
+    }
+  }
+
+  db::Connection db;
+  projections::CatalogProjection projection;
+  events::EventStore store;
+  // Batches that could not be applied yet (the database refused the write); their answers
+  // wait with them, because answering before the read model shows a change would break
+  // read-your-writes.
+  std::deque<ProjectBatch> waiting;
+  bool retry_scheduled = false;
+};
+
+std::shared_ptr<ProjectorState> open_projector(const std::string& path, bool sql_echo) {
+  auto s = std::make_shared<ProjectorState>(path);
+  // The read model can be rebuilt from the log, so its commits need not wait for fsync:
+  // after a power loss the checkpoint rolls back with the rows and the log is re-applied.
+  db::configure(s->db, false);
+  s->db.set_echo(sql_echo);
+  s->catch_up();
+  return s;
+}
+
+namespace {
+
+// Applies the waiting batches in order; answers each once its events are in the tables.
+void drain(ProjectorState& s) {
+  while (!s.waiting.empty()) {
+    auto& batch = s.waiting.front();
+    if (!batch.events.empty()) {
+      // Anything between the checkpoint and this batch (there should be nothing) comes from
+      // the log first, so the tables never skip an event.
+      if (batch.events.front().position > s.projection.checkpoint() + 1) s.catch_up();
+      int64_t at = s.projection.checkpoint();
+      std::vector<events::RecordedEvent> fresh;
+      for (auto& e : batch.events) {
+        if (e.position > at) fresh.push_back(e);
+      }
+      s.projection.apply_batch(fresh);
+    }
+    for (auto& a : batch.answers)
+      a.reply(std::move(a.outcome));
+    s.waiting.pop_front();
+  }
+}
+
+caf::behavior projector(caf::stateful_actor<std::shared_ptr<ProjectorState>>* self,
+                        std::shared_ptr<ProjectorState> state) {
+  self->state = std::move(state);
+  auto attempt = [self] {
+    auto& s = *self->state;
+    try {
+      drain(s);
+    } catch (const std::exception& ex) {
+      spdlog::error("projection: cannot apply events, will retry: {}", ex.what());
+      if (!s.retry_scheduled) {
+        s.retry_scheduled = true;
+        self->delayed_send(self, std::chrono::milliseconds(200), retry_atom::value);
+      }
+    }
+  };
+  return {
+      [self, attempt](ProjectBatch& batch) {
+        self->state->waiting.push_back(std::move(batch));
+        if (!self->state->retry_scheduled) attempt();
+      },
+      [self, attempt](retry_atom) {
+        self->state->retry_scheduled = false;
+        attempt();
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_projector(caf::actor_system& sys, std::shared_ptr<ProjectorState> state) {
+  // Detached: the actor blocks on SQLite and must not hold a scheduler thread.
+  return sys.spawn<caf::detached>(projector, std::move(state));
+}
+
+}  // namespace catalog::actors

@@ -1,0 +1,43 @@
+// The projector actor: applies committed events to the read tables (with the checkpoint in
+// the same transaction), then answers the commands whose events it applied, which is what
+// makes a mutation's answer imply that a following GET sees it (read-your-writes).
+//
+// Accepts: ProjectBatch. Answers nothing itself; it calls each batch entry's reply.
+#pragma once
+
+#include <caf/all.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "events/recorded_event.hpp"
+#include "events/views.hpp"
+
+namespace catalog::actors {
+
+using Reply = std::function<void(events::Outcome)>;
+
+struct AnsweredCommand {
+  Reply reply;
+  events::Outcome outcome;
+};
+
+// One committed group-commit batch: its events (possibly none, when every command of the
+// batch was refused or changed nothing) and the answers that wait for them.
+struct ProjectBatch {
+  std::vector<events::RecordedEvent> events;
+  std::vector<AnsweredCommand> answers;
+};
+
+struct ProjectorState;
+
+// Opens the projector's connection and brings the read tables up to the head of the log
+// before the actor starts, so the server never serves a stale read model after a restart.
+std::shared_ptr<ProjectorState> open_projector(const std::string& database_path, bool sql_echo);
+
+caf::actor spawn_projector(caf::actor_system& sys, std::shared_ptr<ProjectorState> state);
+
+}  // namespace catalog::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(catalog::actors::ProjectBatch)
