@@ -1,0 +1,20 @@
+// The JSON bodies of categories, tags and products, in the field order of API.md.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "events/views.hpp"
+#include "http/json_writer.hpp"
+
+namespace catalog::http {
+
+void write(JsonWriter& w, const events::NamedView& v);
+void write(JsonWriter& w, const events::ProductView& v);
+
+std::string render(const events::NamedView& v);
+std::string render(const events::ProductView& v);
+std::string render(const std::vector<events::NamedView>& list);
+std::string render(const std::vector<events::ProductView>& list);
+
+}  // namespace catalog::http

@@ -1,0 +1,102 @@
+// Products: CRUD and the filtered list.
+#include "http/command_answer.hpp"
+#include "http/if_match.hpp"
+#include "http/json_render.hpp"
+#include "http/path_id.hpp"
+#include "http/product_filter_parser.hpp"
+#include "http/request_body.hpp"
+#include "http/response.hpp"
+#include "http/routes.hpp"
+#include "projections/read_model.hpp"
+
+namespace catalog::http {
+
+namespace {
+
+using beast_http::status;
+using beast_http::verb;
+using events::Resource;
+
+Response product_answer(const Request& req, const events::ProductView& v, status code) {
+  auto res = json_response(req, code, render(v));
+  set_etag(res, v.version);
+  return res;
+}
+
+}  // namespace
+
+void add_product_routes(Router& router, const Services& svc) {
+  router.add(verb::get, "/products", [svc](RouteContext& ctx, Respond respond) {
+    auto filter = parse_product_filter(ctx.query);
+    if (auto* errors = std::get_if<FieldErrors>(&filter)) {
+      respond(validation_response(ctx.request, *errors));
+      return;
+    }
+    projections::ReadModel reads(svc.reads->get());
+    auto page = reads.products(std::get<projections::ProductFilter>(filter));
+    auto res = json_response(ctx.request, status::ok, render(page.items));
+    res.set("X-Total-Count", std::to_string(page.total));
+    respond(std::move(res));
+  });
+
+  router.add(verb::post, "/products", [svc](RouteContext& ctx, Respond respond) {
+    auto fields = parse_product_create(ctx.request.body());
+    if (auto* errors = std::get_if<FieldErrors>(&fields)) {
+      respond(validation_response(ctx.request, *errors));
+      return;
+    }
+    submit_command(
+        svc, ctx, events::CreateProduct{std::get<events::ProductFields>(std::move(fields))},
+        [](const Request& req, const events::Outcome& o) {
+          const auto& v = std::get<events::ProductView>(o);
+          auto res = product_answer(req, v, status::created);
+          res.set(beast_http::field::location, "/products/" + std::to_string(v.id));
+          return res;
+        },
+        std::move(respond));
+  });
+
+  router.add(verb::get, "/products/{id}", [svc](RouteContext& ctx, Respond respond) {
+    auto id = path_id(ctx, 0, Resource::product, respond);
+    if (!id) return;
+    projections::ReadModel reads(svc.reads->get());
+    auto found = reads.product(*id);
+    if (!found) {
+      respond(error_response(ctx.request, status::not_found,
+                             not_found_detail(Resource::product, std::to_string(*id))));
+      return;
+    }
+    respond(product_answer(ctx.request, *found, status::ok));
+  });
+
+  router.add(verb::put, "/products/{id}", [svc](RouteContext& ctx, Respond respond) {
+    auto id = path_id(ctx, 0, Resource::product, respond);
+    if (!id) return;
+    auto patch = parse_product_update(ctx.request.body());
+    if (auto* errors = std::get_if<FieldErrors>(&patch)) {
+      respond(validation_response(ctx.request, *errors));
+      return;
+    }
+    submit_command(
+        svc, ctx,
+        events::UpdateProduct{*id, std::get<events::ProductPatch>(std::move(patch)),
+                              expected_version(ctx.request)},
+        [](const Request& req, const events::Outcome& o) {
+          return product_answer(req, std::get<events::ProductView>(o), status::ok);
+        },
+        std::move(respond));
+  });
+
+  router.add(verb::delete_, "/products/{id}", [svc](RouteContext& ctx, Respond respond) {
+    auto id = path_id(ctx, 0, Resource::product, respond);
+    if (!id) return;
+    submit_command(
+        svc, ctx, events::DeleteProduct{*id, expected_version(ctx.request)},
+        [](const Request& req, const events::Outcome&) {
+          return empty_response(req, status::no_content);
+        },
+        std::move(respond));
+  });
+}
+
+}  // namespace catalog::http

@@ -1,0 +1,87 @@
+#include "http/router.hpp"
+
+#include "http/response.hpp"
+
+namespace catalog::http {
+
+namespace {
+
+std::vector<std::string_view> segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    size_t end = path.find('/', i);
+    if (end == std::string_view::npos) end = path.size();
+    out.push_back(path.substr(i, end - i));
+    i = end;
+  }
+  return out;
+}
+
+bool matches(std::string_view route, const std::vector<std::string_view>& path,
+             std::vector<std::string>* ids) {
+  auto parts = segments(route);
+  if (parts.size() != path.size()) return false;
+  std::vector<std::string> captured;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i].size() > 2 && parts[i].front() == '{' && parts[i].back() == '}') {
+      captured.emplace_back(path[i]);
+    } else if (parts[i] != path[i]) {
+      return false;
+    }
+  }
+  if (ids) *ids = std::move(captured);
+  return true;
+}
+
+// "/products/" and "/products" are one path; so are "/products/1/" and "/products/1".
+// An empty segment anywhere else ("/products//1") makes the path unknown.
+bool well_formed(std::string_view path) {
+  if (path.empty() || path.front() != '/') return false;
+  std::string_view body = path.substr(1);
+  if (!body.empty() && body.back() == '/') body.remove_suffix(1);
+  return body.find("//") == std::string_view::npos && (body.empty() || body.front() != '/');
+}
+
+}  // namespace
+
+void Router::add(beast_http::verb method, std::string_view route, Handler handler) {
+  entries_.push_back(Entry{method, std::string(route), std::move(handler)});
+}
+
+void Router::dispatch(const Request& request, Respond respond) const {
+  std::string_view target = request.target();
+  size_t q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+  if (!well_formed(path)) {
+    respond(error_response(request, beast_http::status::not_found, "Not Found"));
+    return;
+  }
+  auto parts = segments(path);
+  std::string allow;
+  for (const auto& e : entries_) {
+    std::vector<std::string> ids;
+    if (!matches(e.route, parts, &ids)) continue;
+    if (e.method == request.method()) {
+      RouteContext ctx{request, e.route, std::move(ids), parse_query_string(query)};
+      e.handler(ctx, std::move(respond));
+      return;
+    }
+    if (!allow.empty()) allow += ", ";
+    allow += std::string(beast_http::to_string(e.method));
+  }
+  if (allow.empty()) {
+    respond(error_response(request, beast_http::status::not_found, "Not Found"));
+    return;
+  }
+  auto res = error_response(request, beast_http::status::method_not_allowed, "Method Not Allowed");
+  res.set(beast_http::field::allow, allow);
+  respond(std::move(res));
+}
+
+}  // namespace catalog::http

@@ -1,0 +1,49 @@
+// Maps a request's method and path to a handler. Paths match with or without a trailing
+// slash; `{id}` segments are captured. An unknown path is a 404, a known path with another
+// method a 405 with `Allow`. The router never touches a socket: tests call it directly.
+#pragma once
+
+#include <boost/beast/http.hpp>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/query_string.hpp"
+
+namespace catalog::http {
+
+namespace beast_http = boost::beast::http;
+
+using Request = beast_http::request<beast_http::string_body>;
+using Response = beast_http::response<beast_http::string_body>;
+// Called exactly once with the answer; may be called later, from another thread.
+using Respond = std::function<void(Response)>;
+
+struct RouteContext {
+  const Request& request;
+  std::string_view route;             // the template, e.g. "/products/{id}"
+  std::vector<std::string> path_ids;  // the raw {id} segments, in order
+  QueryParams query;
+};
+
+using Handler = std::function<void(RouteContext&, Respond)>;
+
+class Router {
+ public:
+  // `route` is a template such as "/products/{id}/history" (no trailing slash).
+  void add(beast_http::verb method, std::string_view route, Handler handler);
+  void dispatch(const Request& request, Respond respond) const;
+
+  struct Entry {
+    beast_http::verb method;
+    std::string route;
+    Handler handler;
+  };
+  const std::vector<Entry>& entries() const { return entries_; }
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+}  // namespace catalog::http

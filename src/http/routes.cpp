@@ -1,0 +1,14 @@
+#include "http/routes.hpp"
+
+namespace catalog::http {
+
+Router make_router(const Services& services) {
+  Router router;
+  add_named_routes(router, services, events::Resource::category);
+  add_named_routes(router, services, events::Resource::tag);
+  add_product_routes(router, services);
+  add_ops_routes(router, services);
+  return router;
+}
+
+}  // namespace catalog::http

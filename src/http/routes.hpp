@@ -1,0 +1,16 @@
+// Every route of the service, in one place: the router is built here from the route groups.
+#pragma once
+
+#include "http/router.hpp"
+#include "http/services.hpp"
+
+namespace catalog::http {
+
+Router make_router(const Services& services);
+
+// The route groups, each in its own file.
+void add_named_routes(Router& router, const Services& services, events::Resource kind);
+void add_product_routes(Router& router, const Services& services);
+void add_ops_routes(Router& router, const Services& services);
+
+}  // namespace catalog::http

@@ -1,0 +1,76 @@
+#include "http/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "http/session.hpp"
+
+namespace catalog::http {
+
+namespace net = boost::asio;
+using net::ip::tcp;
+
+Server::Server(const Router& router, Limits limits, const std::string& host, unsigned short port,
+               int threads)
+    : router_(router), limits_(limits), threads_(threads), ioc_(threads), acceptor_(ioc_) {
+  tcp::endpoint endpoint(net::ip::make_address(host), port);
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(net::socket_base::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(net::socket_base::max_listen_connections);
+  port_ = acceptor_.local_endpoint().port();
+}
+
+Server::~Server() = default;
+
+void Server::accept() {
+  acceptor_.async_accept(
+      net::make_strand(ioc_), [this](boost::system::error_code ec, tcp::socket socket) {
+        if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+        if (!ec) {
+          if (count_->connections.load() >= limits_.max_connections) {
+            // Past the cap a connection costs nothing but this close: memory stays bounded.
+            boost::system::error_code ignored;
+            socket.close(ignored);
+          } else {
+            socket.set_option(tcp::no_delay(true), ec);
+            std::make_shared<Session>(std::move(socket), router_, limits_, count_)->start();
+          }
+        }
+        accept();
+      });
+}
+
+void Server::run() {
+  accept();
+  std::vector<std::thread> extra;
+  for (int i = 1; i < threads_; ++i)
+    extra.emplace_back([this] { ioc_.run(); });
+  ioc_.run();
+  for (auto& t : extra)
+    t.join();
+}
+
+void Server::wait_for_in_flight(std::chrono::steady_clock::time_point deadline) {
+  if (count_->in_flight.load() == 0 || std::chrono::steady_clock::now() >= deadline) {
+    ioc_.stop();
+    return;
+  }
+  auto timer = std::make_shared<net::steady_timer>(ioc_, std::chrono::milliseconds(20));
+  timer->async_wait(
+      [this, timer, deadline](boost::system::error_code) { wait_for_in_flight(deadline); });
+}
+
+void Server::stop(std::chrono::milliseconds grace) {
+  net::post(ioc_, [this, grace] {
+    if (!acceptor_.is_open()) return;
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    wait_for_in_flight(std::chrono::steady_clock::now() + grace);
+  });
+}
+
+}  // namespace catalog::http

@@ -1,0 +1,181 @@
+#include "http/session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/beast/core/string.hpp>
+
+#include "db/sqlite.hpp"
+#include "http/connection_count.hpp"
+#include "http/response.hpp"
+
+namespace catalog::http {
+
+namespace beast = boost::beast;
+namespace net = boost::asio;
+
+namespace {
+
+Request bare_request() {
+  Request req;
+  req.version(11);
+  req.keep_alive(false);
+  return req;
+}
+
+// Request smuggling shapes that Beast's parser lets through: a repeated Content-Length
+// (even with equal values) and a Transfer-Encoding other than plain "chunked".
+bool ambiguous_framing(const Request& req) {
+  if (req.count(beast_http::field::content_length) > 1) return true;
+  auto te = req.find(beast_http::field::transfer_encoding);
+  if (te == req.end()) return false;
+  return req.count(beast_http::field::transfer_encoding) > 1 ||
+         !beast::iequals(te->value(), "chunked");
+}
+
+const std::string continue_100 = "HTTP/1.1 100 Continue\r\n\r\n";
+
+}  // namespace
+
+Session::Session(net::ip::tcp::socket socket, const Router& router, const Limits& limits,
+                 std::shared_ptr<ConnectionCount> count)
+    : stream_(std::move(socket)), router_(router), limits_(limits), count_(std::move(count)) {
+  ++count_->connections;
+}
+
+Session::~Session() {
+  --count_->connections;
+}
+
+void Session::start() {
+  net::dispatch(stream_.get_executor(),
+                beast::bind_front_handler(&Session::read_head, shared_from_this()));
+}
+
+void Session::read_head() {
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(limits_.max_head));
+  parser_->body_limit(limits_.max_body);
+  stream_.expires_after(limits_.head_timeout);
+  beast_http::async_read_header(stream_, buffer_, *parser_,
+                                beast::bind_front_handler(&Session::on_head, shared_from_this()));
+}
+
+void Session::on_head(beast::error_code ec, std::size_t) {
+  if (ec == beast_http::error::body_limit) {
+    // Beast checks a declared Content-Length against the limit with the head.
+    return refuse(beast_http::status::payload_too_large, "Request body larger than 1 MiB");
+  }
+  if (ec == beast_http::error::header_limit) {
+    return refuse(beast_http::status::request_header_fields_too_large,
+                  "Request head (line and headers) larger than 64 KiB");
+  }
+  if (ec == beast_http::error::bad_content_length ||
+      ec == beast_http::error::bad_transfer_encoding) {
+    return refuse(beast_http::status::bad_request,
+                  "Conflicting Content-Length and Transfer-Encoding headers");
+  }
+  if (ec &&
+      ec.category() == beast_http::make_error_code(beast_http::error::bad_method).category() &&
+      ec != beast_http::error::end_of_stream && ec != beast_http::error::partial_message) {
+    return refuse(beast_http::status::bad_request, "Malformed HTTP request");
+  }
+  if (ec) return close();  // end of stream, time-out, reset: nobody to answer
+
+  const auto& head = parser_->get();
+  if (ambiguous_framing(head)) {
+    return refuse(beast_http::status::bad_request,
+                  "Conflicting Content-Length and Transfer-Encoding headers");
+  }
+  // The declared length alone decides: the body is never read.
+  if (auto length = parser_->content_length(); length && *length > limits_.max_body) {
+    return refuse(beast_http::status::payload_too_large, "Request body larger than 1 MiB");
+  }
+  if (parser_->is_done()) return dispatch();
+
+  auto read_body = [self = shared_from_this()] {
+    self->stream_.expires_after(self->limits_.body_timeout);
+    beast_http::async_read(self->stream_, self->buffer_, *self->parser_,
+                           beast::bind_front_handler(&Session::on_body, self));
+  };
+  auto expect = head.find(beast_http::field::expect);
+  if (expect != head.end() && beast::iequals(expect->value(), "100-continue")) {
+    // curl waits for this before it sends a body over 1 KiB.
+    net::async_write(stream_, net::buffer(continue_100),
+                     [self = shared_from_this(), read_body](beast::error_code wec, std::size_t) {
+                       if (wec) return self->close();
+                       read_body();
+                     });
+    return;
+  }
+  read_body();
+}
+
+void Session::on_body(beast::error_code ec, std::size_t) {
+  if (ec == beast_http::error::body_limit) {
+    return refuse(beast_http::status::payload_too_large, "Request body larger than 1 MiB");
+  }
+  if (ec == beast::error::timeout || ec == beast_http::error::end_of_stream ||
+      ec == net::error::eof || ec == net::error::connection_reset)
+    return close();
+  if (ec) return refuse(beast_http::status::bad_request, "Malformed request body");
+  dispatch();
+}
+
+void Session::dispatch() {
+  request_ = parser_->release();
+  ++count_->in_flight;
+  auto answered = std::make_shared<std::atomic<bool>>(false);
+  Respond respond = [self = shared_from_this(), answered](Response res) {
+    if (answered->exchange(true)) return;  // a second answer would corrupt the stream
+    net::dispatch(self->stream_.get_executor(),
+                  [self, res = std::move(res)]() mutable { self->answer(std::move(res)); });
+  };
+  try {
+    router_.dispatch(request_, respond);
+  } catch (const db::Error& ex) {
+    spdlog::error("{} {}: database error: {}", std::string(request_.method_string()),
+                  std::string(request_.target()), ex.what());
+    respond(error_response(request_, beast_http::status::service_unavailable,
+                           "The catalog database is not available right now"));
+  } catch (const std::exception& ex) {
+    spdlog::error("{} {}: {}", std::string(request_.method_string()),
+                  std::string(request_.target()), ex.what());
+    respond(error_response(request_, beast_http::status::internal_server_error, "Internal error"));
+  }
+}
+
+void Session::answer(Response res) {
+  --count_->in_flight;
+  bool close_after = !res.keep_alive();
+  write(std::move(res), close_after);
+}
+
+void Session::write(Response res, bool close_after) {
+  writing_ = std::make_shared<Response>(std::move(res));
+  stream_.expires_after(limits_.write_timeout);
+  beast_http::async_write(
+      stream_, *writing_,
+      [self = shared_from_this(), close_after](beast::error_code ec, std::size_t) {
+        self->on_write(ec, close_after);
+      });
+}
+
+void Session::on_write(beast::error_code ec, bool close_after) {
+  writing_.reset();
+  if (ec || close_after) return close();
+  read_head();
+}
+
+void Session::refuse(beast_http::status status, std::string_view detail) {
+  auto res = error_response(bare_request(), status, detail);
+  res.keep_alive(false);
+  write(std::move(res), true);
+}
+
+void Session::close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+}
+
+}  // namespace catalog::http

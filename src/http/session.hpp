@@ -1,0 +1,47 @@
+// One HTTP/1.1 connection: reads requests under the limits, hands each to the router and
+// writes the answers, keep-alive, in order. It only does I/O; the router decides. It never
+// blocks its thread: an answer that comes from an actor is posted back onto its strand.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <memory>
+#include <optional>
+
+#include "http/limits.hpp"
+#include "http/router.hpp"
+
+namespace catalog::http {
+
+class ConnectionCount;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(boost::asio::ip::tcp::socket socket, const Router& router, const Limits& limits,
+          std::shared_ptr<ConnectionCount> count);
+  ~Session();
+  void start();
+
+ private:
+  void read_head();
+  void on_head(boost::beast::error_code ec, std::size_t);
+  void on_body(boost::beast::error_code ec, std::size_t);
+  void dispatch();
+  void answer(Response res);
+  void write(Response res, bool close_after);
+  void on_write(boost::beast::error_code ec, bool close);
+  void refuse(beast_http::status status, std::string_view detail);
+  void close();
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<beast_http::request_parser<beast_http::string_body>> parser_;
+  Request request_;  // kept until its answer is written: handlers may refer to it
+  std::shared_ptr<Response> writing_;
+  const Router& router_;
+  const Limits& limits_;
+  std::shared_ptr<ConnectionCount> count_;
+};
+
+}  // namespace catalog::http
