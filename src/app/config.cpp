@@ -1,0 +1,137 @@
+#include "app/config.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+extern char** environ;
+
+namespace catalog::app {
+
+namespace {
+
+std::string strip(std::string s) {
+  const char* ws = " \t\r";
+  s.erase(0, s.find_first_not_of(ws));
+  s.erase(s.find_last_not_of(ws) + 1);
+  return s;
+}
+
+std::optional<std::string> nonempty(const Environment& env, const std::string& key) {
+  auto it = env.find(key);
+  if (it == env.end() || it->second.empty()) return std::nullopt;
+  return it->second;
+}
+
+bool parse_bool(const std::string& key, const std::string& v) {
+  std::string s;
+  for (char c : v)
+    s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (s == "1" || s == "true" || s == "yes" || s == "on") return true;
+  if (s == "0" || s == "false" || s == "no" || s == "off" || s.empty()) return false;
+  throw ConfigError(key + "=" + v + " is not a boolean (use 1 or 0)");
+}
+
+bool starts_with(const std::string& s, std::string_view prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+}  // namespace
+
+Environment parse_dotenv(const std::string& text) {
+  Environment env;
+  std::istringstream in(text);
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    line = strip(line);
+    if (line.empty() || line[0] == '#') continue;
+    if (starts_with(line, "export ")) line = strip(line.substr(7));
+    auto eq = line.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw ConfigError(".env line " + std::to_string(number) + " is not KEY=VALUE");
+    std::string key = strip(line.substr(0, eq));
+    std::string value = strip(line.substr(eq + 1));
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front()) {
+      value = value.substr(1, value.size() - 2);
+    } else if (auto hash = value.find(" #"); hash != std::string::npos) {
+      value = strip(value.substr(0, hash));
+    }
+    env[key] = value;
+  }
+  return env;
+}
+
+Environment gather_environment(const std::string& dotenv_path) {
+  Environment env;
+  std::ifstream file(dotenv_path);
+  if (file) {
+    std::stringstream text;
+    text << file.rdbuf();
+    env = parse_dotenv(text.str());
+  }
+  for (char** e = environ; e && *e; ++e) {
+    std::string entry(*e);
+    auto eq = entry.find('=');
+    if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  return env;
+}
+
+std::string database_path_from_url(const std::string& url) {
+  for (std::string_view scheme : {"sqlite:///", "sqlite+aiosqlite:///", "sqlite+pysqlite:///"}) {
+    if (!starts_with(url, scheme)) continue;
+    std::string path = url.substr(scheme.size());
+    if (path.empty())
+      throw ConfigError("DATABASE_URL=" + url + " names no database file (sqlite:///./catalog.db)");
+    if (path.find('?') != std::string::npos)
+      throw ConfigError("DATABASE_URL=" + url + ": query parameters are not supported");
+    if (path == ":memory:")
+      throw ConfigError("DATABASE_URL=" + url + ": an in-memory database would lose the event log");
+    return path;  // "sqlite:////abs/x.db" leaves "/abs/x.db", as SQLAlchemy reads it
+  }
+  throw ConfigError("DATABASE_URL=" + url +
+                    " is not supported: use sqlite:///PATH (e.g. sqlite:///./catalog.db)");
+}
+
+Config load_config(const Environment& env) {
+  Config c;
+  if (auto url = nonempty(env, "DATABASE_URL")) c.database_path = database_path_from_url(*url);
+  if (auto host = nonempty(env, "HOST")) {
+    c.host = *host == "localhost" ? "127.0.0.1" : *host;
+    boost::system::error_code ec;
+    boost::asio::ip::make_address(c.host, ec);
+    if (ec)
+      throw ConfigError("HOST=" + *host + " is not an IP address (e.g. 127.0.0.1 or 0.0.0.0)");
+  }
+  if (auto port = nonempty(env, "PORT")) {
+    unsigned value = 0;
+    auto r = std::from_chars(port->data(), port->data() + port->size(), value);
+    if (r.ec != std::errc{} || r.ptr != port->data() + port->size() || value > 65535)
+      throw ConfigError("PORT=" + *port + " is not a port number (0-65535)");
+    c.port = static_cast<unsigned short>(value);
+  }
+  c.telegram_bot_token = nonempty(env, "TELEGRAM_BOT_API_KEY");
+  c.telegram_chat_id = nonempty(env, "TELEGRAM_USER_ID");
+  if (c.telegram_bot_token.has_value() != c.telegram_chat_id.has_value())
+    throw ConfigError(
+        c.telegram_bot_token
+            ? "TELEGRAM_BOT_API_KEY is set but TELEGRAM_USER_ID is not: set both or neither"
+            : "TELEGRAM_USER_ID is set but TELEGRAM_BOT_API_KEY is not: set both or neither");
+  if (auto base = nonempty(env, "TELEGRAM_API_BASE")) {
+    if (!starts_with(*base, "https://") && !starts_with(*base, "http://"))
+      throw ConfigError("TELEGRAM_API_BASE=" + *base + " is not an http:// or https:// URL");
+    c.telegram_api_base = *base;
+    while (c.telegram_api_base.size() > 8 && c.telegram_api_base.back() == '/')
+      c.telegram_api_base.pop_back();
+  }
+  c.api_token = nonempty(env, "CATALOG_API_TOKEN");
+  if (auto echo = env.find("SQL_ECHO"); echo != env.end())
+    c.sql_echo = parse_bool("SQL_ECHO", echo->second);
+  return c;
+}
+
+}  // namespace catalog::app

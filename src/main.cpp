@@ -1,0 +1,56 @@
+// The `catalog` command line: the server and the tools of its operators and auditors.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "app/config.hpp"
+#include "app/migrate_command.hpp"
+#include "app/serve.hpp"
+#include "db/sqlite.hpp"
+
+namespace {
+
+constexpr int usage_error = 2;
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"catalog: an event-sourced product catalog service", "catalog"};
+  app.require_subcommand(0, 1);
+  auto* serve = app.add_subcommand("serve", "create/migrate the database and start the server");
+  catalog::app::MigrateOptions migrate_options;
+  auto* migrate = catalog::app::add_migrate_command(app, migrate_options);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "catalog: " << e.what() << "\n"
+              << "usage: catalog [serve|migrate ...] (see catalog --help)\n";
+    return usage_error;
+  }
+
+  catalog::app::Config config;
+  try {
+    config = catalog::app::load_config(catalog::app::gather_environment());
+  } catch (const catalog::app::ConfigError& e) {
+    std::cerr << "catalog: configuration error: " << e.what() << "\n";
+    return 1;
+  }
+
+  try {
+    if (migrate->parsed()) return catalog::app::run_migrate(migrate_options, config.database_path);
+    (void)serve;  // plain `catalog` serves too
+    return catalog::app::serve(config);
+  } catch (const catalog::db::Error& e) {
+    spdlog::critical("database error: {}", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+}
