@@ -99,8 +99,35 @@ void commit(CatalogState& s) {
   s.head = std::move(head);
 }
 
-caf::behavior catalog(caf::stateful_actor<std::shared_ptr<CatalogState>>* self,
-                      std::shared_ptr<CatalogState> state, caf::actor projector) {
+using CatalogActor = caf::stateful_actor<std::shared_ptr<CatalogState>>;
+
+// Commits the open batch, if any, and hands it to the projector, which answers it.
+void flush(CatalogActor* self, const caf::actor& projector) {
+  auto& s = *self->state;
+  if (!s.batch_open) return;
+  s.batch_open = false;
+  try {
+    commit(s);
+  } catch (const std::exception& ex) {
+    spdlog::error("catalog: cannot append to the event log: {}", ex.what());
+    fail_batch(s, DomainError{DomainError::Kind::unavailable,
+                              "the change could not be recorded: the event log is not "
+                              "writable right now; nothing was changed"});
+    try {
+      catch_up(s);
+    } catch (const std::exception& again) {
+      spdlog::error("catalog: cannot read the event log: {}", again.what());
+    }
+  }
+  s.model.commit_batch();
+  ProjectBatch batch{std::move(s.pending_events), std::move(s.pending_answers)};
+  s.pending_events.clear();
+  s.pending_answers.clear();
+  self->send(projector, std::move(batch));
+}
+
+caf::behavior catalog(CatalogActor* self, std::shared_ptr<CatalogState> state,
+                      caf::actor projector) {
   self->state = std::move(state);
   return {
       [self](CommandRequest& req) {
@@ -123,27 +150,13 @@ caf::behavior catalog(caf::stateful_actor<std::shared_ptr<CatalogState>>* self,
           fail_batch(s, DomainError{DomainError::Kind::internal, "internal error"});
         }
       },
-      [self, projector](flush_atom) {
-        auto& s = *self->state;
-        s.batch_open = false;
-        try {
-          commit(s);
-        } catch (const std::exception& ex) {
-          spdlog::error("catalog: cannot append to the event log: {}", ex.what());
-          fail_batch(s, DomainError{DomainError::Kind::unavailable,
-                                    "the change could not be recorded: the event log is not "
-                                    "writable right now; nothing was changed"});
-          try {
-            catch_up(s);
-          } catch (const std::exception& again) {
-            spdlog::error("catalog: cannot read the event log: {}", again.what());
-          }
-        }
-        s.model.commit_batch();
-        ProjectBatch batch{std::move(s.pending_events), std::move(s.pending_answers)};
-        s.pending_events.clear();
-        s.pending_answers.clear();
-        self->send(projector, std::move(batch));
+      [self, projector](flush_atom) { flush(self, projector); },
+      [self, projector](stop_atom) {
+        // Queued behind every command the server sent: answer them all, then stop the
+        // projector behind their batch, so nothing decided is left unanswered.
+        flush(self, projector);
+        self->send(projector, stop_atom::value);
+        self->quit();
       },
   };
 }

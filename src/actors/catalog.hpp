@@ -5,6 +5,7 @@
 //
 // Accepts: CommandRequest. Its reply is called exactly once, with the Outcome, after the
 // command's events are durable and visible in the read model, or with the DomainError.
+// stop_atom: commits what is queued, stops the projector behind it, and quits.
 #pragma once
 
 #include <caf/all.hpp>

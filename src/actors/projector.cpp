@@ -93,6 +93,14 @@ caf::behavior projector(caf::stateful_actor<std::shared_ptr<ProjectorState>>* se
         self->state->retry_scheduled = false;
         attempt();
       },
+      [self](stop_atom) {
+        if (!self->state->waiting.empty())
+          spdlog::warn(
+              "projection: stopping with {} batches not applied; the next start applies "
+              "them from the log",
+              self->state->waiting.size());
+        self->quit();
+      },
   };
 }
 

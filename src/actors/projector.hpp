@@ -2,7 +2,8 @@
 // the same transaction), then answers the commands whose events it applied, which is what
 // makes a mutation's answer imply that a following GET sees it (read-your-writes).
 //
-// Accepts: ProjectBatch. Answers nothing itself; it calls each batch entry's reply.
+// Accepts: ProjectBatch, stop_atom (after the last batch). Answers nothing itself; it calls
+// each batch entry's reply.
 #pragma once
 
 #include <caf/all.hpp>
@@ -17,6 +18,9 @@
 namespace catalog::actors {
 
 using Reply = std::function<void(events::Outcome)>;
+
+// Asks the catalog actor, and through it the projector, to finish what is queued and stop.
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
 
 struct AnsweredCommand {
   Reply reply;

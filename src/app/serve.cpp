@@ -77,8 +77,9 @@ int serve(const Config& config) {
   pthread_kill(signal_waiter.native_handle(), SIGTERM);
   signal_waiter.join();
 
-  caf::anon_send_exit(catalog, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(projector, caf::exit_reason::user_shutdown);
+  // The actors finish and answer what they hold before the io threads' executors go away.
+  caf::anon_send(catalog, actors::stop_atom::value);
+  system.await_all_actors_done();
   spdlog::info("catalog stopped");
   return 0;
 }

@@ -1,5 +1,9 @@
 // Durability across restarts and the rebuild of the read model from the event log.
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
@@ -91,4 +95,43 @@ TEST_CASE("the read model rebuilt from the event log equals the live one") {
 
   server.restart();
   CHECK(snapshot(server.port()) == live);
+}
+
+TEST_CASE("SIGTERM under concurrent writes exits cleanly and loses no acknowledged write") {
+  TempDir dir;
+  ServerProcess server(dir.path(), dir.file("catalog.db"));
+  unsigned short port = server.port();
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::vector<int> acknowledged;
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 6; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; !stop; ++i) {
+        try {
+          auto r = http_post(port, "/tags/",
+                             {{"name", "w" + std::to_string(w) + "-" + std::to_string(i)}});
+          if (r.status == 201) {
+            std::lock_guard lock(mu);
+            acknowledged.push_back(r.json()["id"].get<int>());
+          }
+        } catch (const std::exception&) {
+          return;  // the server has gone: what it answered before is what counts
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  int code = server.stop();
+  stop = true;
+  for (auto& t : writers)
+    t.join();
+  CHECK(code == 0);
+  REQUIRE_FALSE(acknowledged.empty());
+  server.restart();
+  std::set<int> present;
+  for (const auto& t : http_get(server.port(), "/tags/").json())
+    present.insert(t["id"].get<int>());
+  for (int id : acknowledged)
+    CHECK(present.count(id) == 1);
 }
