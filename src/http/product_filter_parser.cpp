@@ -12,6 +12,8 @@
 #include <string_view>
 #include <utility>
 
+#include "http/query_readers.hpp"
+
 namespace catalog::http {
 
 namespace {
@@ -21,66 +23,6 @@ using projections::SortKey;
 
 constexpr int64_t kMaxLimit = 1000;
 constexpr int64_t kDefaultLimit = 100;
-
-json query_loc(std::string_view name) {
-  return json::array({"query", name});
-}
-
-// std::from_chars, unlike strtod and streams, never looks at the locale and never skips
-// white space or a leading `+`; the whole text has to be the number.
-template <class Number>
-std::optional<Number> to_number(std::string_view s) {
-  Number value{};
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
-  return value;
-}
-
-FieldError not_an_integer(std::string_view name) {
-  return {query_loc(name), "value is not a valid integer", "type_error.integer"};
-}
-
-std::optional<int64_t> read_int(const QueryParams& params, std::string_view name,
-                                FieldErrors& errors) {
-  auto raw = last(params, name);
-  if (!raw) return std::nullopt;
-  auto value = to_number<int64_t>(*raw);
-  if (!value) errors.push_back(not_an_integer(name));
-  return value;
-}
-
-// An integer in [min, max]; `fallback` when it is absent or refused.
-int64_t read_bounded_int(const QueryParams& params, std::string_view name, int64_t fallback,
-                         int64_t min, int64_t max, FieldErrors& errors) {
-  auto value = read_int(params, name, errors);
-  if (!value) return fallback;
-  if (*value < min) {
-    errors.push_back({query_loc(name),
-                      "ensure this value is greater than or equal to " + std::to_string(min),
-                      "value_error.number.not_ge"});
-    return fallback;
-  }
-  if (*value > max) {
-    errors.push_back({query_loc(name),
-                      "ensure this value is less than or equal to " + std::to_string(max),
-                      "value_error.number.not_le"});
-    return fallback;
-  }
-  return *value;
-}
-
-std::optional<double> read_float(const QueryParams& params, std::string_view name,
-                                 FieldErrors& errors) {
-  auto raw = last(params, name);
-  if (!raw) return std::nullopt;
-  auto value = to_number<double>(*raw);
-  // from_chars reads "nan" and "inf", which bound nothing.
-  if (!value || !std::isfinite(*value)) {
-    errors.push_back({query_loc(name), "value is not a valid float", "type_error.float"});
-    return std::nullopt;
-  }
-  return value;
-}
 
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -100,9 +42,10 @@ std::vector<events::Id> read_tag_ids(const QueryParams& params, FieldErrors& err
                         "value_error.str.regex"});
       return {};
     }
-    auto id = to_number<events::Id>(part);
+    auto id = parse_number<events::Id>(part);
     if (!id) {
-      errors.push_back(not_an_integer("tag_ids"));
+      errors.push_back(
+          {query_loc("tag_ids"), "value is not a valid integer", "type_error.integer"});
       return {};
     }
     ids.push_back(*id);
