@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "app/audit_commands.hpp"
 #include "app/config.hpp"
 #include "app/migrate_command.hpp"
 #include "app/serve.hpp"
@@ -21,6 +22,8 @@ int main(int argc, char** argv) {
   auto* serve = app.add_subcommand("serve", "create/migrate the database and start the server");
   catalog::app::MigrateOptions migrate_options;
   auto* migrate = catalog::app::add_migrate_command(app, migrate_options);
+  catalog::app::AuditOptions audit_options;
+  auto audit = catalog::app::add_audit_commands(app, audit_options);
 
   try {
     app.parse(argc, argv);
@@ -30,7 +33,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::cerr << "catalog: " << e.what() << "\n"
-              << "usage: catalog [serve|migrate ...] (see catalog --help)\n";
+              << "usage: catalog [serve|migrate|replay|verify|events] ... (see catalog --help)\n";
     return usage_error;
   }
 
@@ -43,7 +46,11 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (migrate->parsed()) return catalog::app::run_migrate(migrate_options, config.database_path);
+    const std::string& path = config.database_path;
+    if (migrate->parsed()) return catalog::app::run_migrate(migrate_options, path);
+    if (audit.replay->parsed()) return catalog::app::run_replay(path);
+    if (audit.verify->parsed()) return catalog::app::run_verify(audit_options, path);
+    if (audit.events->parsed()) return catalog::app::run_events(audit_options, path);
     (void)serve;  // plain `catalog` serves too
     return catalog::app::serve(config);
   } catch (const catalog::db::Error& e) {

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/live_hub.hpp"
 #include "db/sqlite.hpp"
 #include "events/decide.hpp"
 #include "events/event_store.hpp"
@@ -102,7 +103,7 @@ void commit(CatalogState& s) {
 using CatalogActor = caf::stateful_actor<std::shared_ptr<CatalogState>>;
 
 // Commits the open batch, if any, and hands it to the projector, which answers it.
-void flush(CatalogActor* self, const caf::actor& projector) {
+void flush(CatalogActor* self, const caf::actor& projector, const caf::actor& hub) {
   auto& s = *self->state;
   if (!s.batch_open) return;
   s.batch_open = false;
@@ -120,14 +121,16 @@ void flush(CatalogActor* self, const caf::actor& projector) {
     }
   }
   s.model.commit_batch();
-  ProjectBatch batch{std::move(s.pending_events), std::move(s.pending_answers)};
+  auto committed =
+      std::make_shared<const std::vector<events::RecordedEvent>>(std::move(s.pending_events));
   s.pending_events.clear();
+  if (!committed->empty()) self->send(hub, Published{committed});
+  self->send(projector, ProjectBatch{std::move(committed), std::move(s.pending_answers)});
   s.pending_answers.clear();
-  self->send(projector, std::move(batch));
 }
 
-caf::behavior catalog(CatalogActor* self, std::shared_ptr<CatalogState> state,
-                      caf::actor projector) {
+caf::behavior catalog(CatalogActor* self, std::shared_ptr<CatalogState> state, caf::actor projector,
+                      caf::actor hub) {
   self->state = std::move(state);
   return {
       [self](CommandRequest& req) {
@@ -150,12 +153,13 @@ caf::behavior catalog(CatalogActor* self, std::shared_ptr<CatalogState> state,
           fail_batch(s, DomainError{DomainError::Kind::internal, "internal error"});
         }
       },
-      [self, projector](flush_atom) { flush(self, projector); },
-      [self, projector](stop_atom) {
+      [self, projector, hub](flush_atom) { flush(self, projector, hub); },
+      [self, projector, hub](stop_atom) {
         // Queued behind every command the server sent: answer them all, then stop the
-        // projector behind their batch, so nothing decided is left unanswered.
-        flush(self, projector);
+        // projector and the hub behind their batch, so nothing decided is left unanswered.
+        flush(self, projector, hub);
         self->send(projector, stop_atom::value);
+        self->send(hub, stop_atom::value);
         self->quit();
       },
   };
@@ -172,9 +176,9 @@ std::shared_ptr<CatalogState> open_catalog(const std::string& path, bool sql_ech
 }
 
 caf::actor spawn_catalog(caf::actor_system& sys, std::shared_ptr<CatalogState> state,
-                         caf::actor projector) {
+                         caf::actor projector, caf::actor hub) {
   // Detached: commits block on fsync and must not hold a scheduler thread.
-  return sys.spawn<caf::detached>(catalog, std::move(state), std::move(projector));
+  return sys.spawn<caf::detached>(catalog, std::move(state), std::move(projector), std::move(hub));
 }
 
 }  // namespace catalog::actors

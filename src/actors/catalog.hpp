@@ -5,7 +5,8 @@
 //
 // Accepts: CommandRequest. Its reply is called exactly once, with the Outcome, after the
 // command's events are durable and visible in the read model, or with the DomainError.
-// stop_atom: commits what is queued, stops the projector behind it, and quits.
+// stop_atom: commits what is queued, stops the projector and the hub behind it, and quits.
+// Each committed batch also goes to the live-event hub, in commit order.
 #pragma once
 
 #include <caf/all.hpp>
@@ -29,7 +30,7 @@ struct CatalogState;
 std::shared_ptr<CatalogState> open_catalog(const std::string& database_path, bool sql_echo);
 
 caf::actor spawn_catalog(caf::actor_system& sys, std::shared_ptr<CatalogState> state,
-                         caf::actor projector);
+                         caf::actor projector, caf::actor hub);
 
 }  // namespace catalog::actors
 

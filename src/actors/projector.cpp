@@ -52,16 +52,22 @@ namespace {
 void drain(ProjectorState& s) {
   while (!s.waiting.empty()) {
     auto& batch = s.waiting.front();
-    if (!batch.events.empty()) {
+    const auto& events = *batch.events;
+    if (!events.empty()) {
       // Anything between the checkpoint and this batch (there should be nothing) comes from
-      // the log first, so the tables never skip an event.
-      if (batch.events.front().position > s.projection.checkpoint() + 1) s.catch_up();
+      // the log first, so the tables never skip an event; what the tables already have
+      // (after such a catch-up) is not applied twice.
+      if (events.front().position > s.projection.checkpoint() + 1) s.catch_up();
       int64_t at = s.projection.checkpoint();
-      std::vector<events::RecordedEvent> fresh;
-      for (auto& e : batch.events) {
-        if (e.position > at) fresh.push_back(e);
+      if (events.front().position > at) {
+        s.projection.apply_batch(events);
+      } else {
+        std::vector<events::RecordedEvent> fresh;
+        for (const auto& e : events) {
+          if (e.position > at) fresh.push_back(e);
+        }
+        s.projection.apply_batch(fresh);
       }
-      s.projection.apply_batch(fresh);
     }
     for (auto& a : batch.answers)
       a.reply(std::move(a.outcome));

@@ -30,7 +30,7 @@ struct AnsweredCommand {
 // One committed group-commit batch: its events (possibly none, when every command of the
 // batch was refused or changed nothing) and the answers that wait for them.
 struct ProjectBatch {
-  std::vector<events::RecordedEvent> events;
+  std::shared_ptr<const std::vector<events::RecordedEvent>> events;  // shared with the hub
   std::vector<AnsweredCommand> answers;
 };
 

@@ -3,11 +3,14 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <caf/all.hpp>
 #include <chrono>
 #include <thread>
 
 #include "actors/catalog.hpp"
+#include "actors/live_hub.hpp"
 #include "actors/projector.hpp"
 #include "db/migrations.hpp"
 #include "db/sqlite.hpp"
@@ -52,7 +55,8 @@ int serve(const Config& config) {
   caf_config.set("logger.verbosity", caf::atom("quiet"));
   caf::actor_system system{caf_config};
   auto projector = actors::spawn_projector(system, std::move(projector_state));
-  auto catalog = actors::spawn_catalog(system, std::move(catalog_state), projector);
+  auto hub = actors::spawn_live_hub(system);
+  auto catalog = actors::spawn_catalog(system, std::move(catalog_state), projector, hub);
 
   db::ThreadConnections reads(config.database_path, config.sql_echo);
   http::Services services;
@@ -60,6 +64,17 @@ int serve(const Config& config) {
     caf::anon_send(catalog, actors::CommandRequest{std::move(command), std::move(reply)});
   };
   services.reads = &reads;
+  services.database_path = config.database_path;
+  services.live.subscribe = [hub](uint64_t id, std::function<void(http::EventBatch)> deliver,
+                                  std::function<void()> subscribed) {
+    caf::anon_send(hub, actors::Subscribe{id, std::move(deliver), std::move(subscribed)});
+  };
+  services.live.unsubscribe = [hub](uint64_t id) { caf::anon_send(hub, actors::Unsubscribe{id}); };
+  // One thread is enough for audits: they are rare, and each holds only a read snapshot.
+  boost::asio::thread_pool audits(1);
+  services.run_blocking = [&audits](std::function<void()> work) {
+    boost::asio::post(audits, std::move(work));
+  };
   http::Router router = http::make_router(services);
 
   int io_threads = std::max(1u, std::thread::hardware_concurrency());
@@ -80,6 +95,7 @@ int serve(const Config& config) {
   // The actors finish and answer what they hold before the io threads' executors go away.
   caf::anon_send(catalog, actors::stop_atom::value);
   system.await_all_actors_done();
+  audits.join();
   spdlog::info("catalog stopped");
   return 0;
 }

@@ -67,18 +67,21 @@ std::vector<RecordedEvent> EventStore::read_range(int64_t after, int64_t until, 
 }
 
 std::vector<RecordedEvent> EventStore::read_stream(std::string_view stream, int64_t after,
-                                                   int64_t limit) {
-  auto& s = db_.cached(std::string(columns) +
-                       "WHERE stream = ? AND position > ? ORDER BY version LIMIT ?");
-  s.bind(1, stream).bind(2, after).bind(3, limit);
+                                                   int64_t limit, int64_t until) {
+  auto& s =
+      db_.cached(std::string(columns) +
+                 "WHERE stream = ? AND position > ? AND position <= ? ORDER BY version LIMIT ?");
+  s.bind(1, stream).bind(2, after).bind(3, until).bind(4, limit);
   return collect(s);
 }
 
 int64_t EventStore::for_each_after(int64_t after,
-                                   const std::function<void(const RecordedEvent&)>& visit) {
-  auto& s = db_.cached(std::string(columns) + "WHERE position > ? ORDER BY position");
+                                   const std::function<void(const RecordedEvent&)>& visit,
+                                   int64_t until) {
+  auto& s =
+      db_.cached(std::string(columns) + "WHERE position > ? AND position <= ? ORDER BY position");
   db::Reset done(s);
-  s.bind(1, after);
+  s.bind(1, after).bind(2, until);
   int64_t n = 0;
   while (s.step()) {
     visit(row_to_event(s));

@@ -30,11 +30,13 @@ class EventStore {
   std::vector<RecordedEvent> read_after(int64_t after, int64_t limit);
   // Events with position in (after, until], ascending, at most `limit`.
   std::vector<RecordedEvent> read_range(int64_t after, int64_t until, int64_t limit);
-  // One stream's events with position > after, ascending, at most `limit`.
-  std::vector<RecordedEvent> read_stream(std::string_view stream, int64_t after, int64_t limit);
-  // Calls `visit` for every event with position > after, in order, without holding them
-  // all in memory. Returns the number visited.
-  int64_t for_each_after(int64_t after, const std::function<void(const RecordedEvent&)>& visit);
+  // One stream's events with position in (after, until], ascending, at most `limit`.
+  std::vector<RecordedEvent> read_stream(std::string_view stream, int64_t after, int64_t limit,
+                                         int64_t until = INT64_MAX);
+  // Calls `visit` for every event with position in (after, until], in order, without
+  // holding them all in memory. Returns the number visited.
+  int64_t for_each_after(int64_t after, const std::function<void(const RecordedEvent&)>& visit,
+                         int64_t until = INT64_MAX);
 
  private:
   db::Connection& db_;

@@ -32,6 +32,18 @@ void write(JsonWriter& w, const events::ProductView& v) {
   w.end_object();
 }
 
+void write(JsonWriter& w, const events::RecordedEvent& e) {
+  w.begin_object();
+  w.key("position").value(e.position);
+  w.key("type").value(e.type);
+  w.key("stream").value(e.stream);
+  w.key("version").value(e.version);
+  w.key("data").raw(e.data);  // stored as the JSON text that was hashed
+  w.key("recorded_at").value(events::format_iso(e.recorded_at));
+  w.key("hash").value(e.hash);
+  w.end_object();
+}
+
 namespace {
 
 template <class T>
@@ -66,6 +78,12 @@ std::string render(const std::vector<events::NamedView>& list) {
   return render_list(list);
 }
 std::string render(const std::vector<events::ProductView>& list) {
+  return render_list(list);
+}
+std::string render(const events::RecordedEvent& e) {
+  return render_one(e);
+}
+std::string render(const std::vector<events::RecordedEvent>& list) {
   return render_list(list);
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "events/recorded_event.hpp"
 #include "events/views.hpp"
 #include "http/json_writer.hpp"
 
@@ -11,10 +12,14 @@ namespace catalog::http {
 
 void write(JsonWriter& w, const events::NamedView& v);
 void write(JsonWriter& w, const events::ProductView& v);
+// {"position", "type", "stream", "version", "data", "recorded_at", "hash"}
+void write(JsonWriter& w, const events::RecordedEvent& e);
 
 std::string render(const events::NamedView& v);
 std::string render(const events::ProductView& v);
 std::string render(const std::vector<events::NamedView>& list);
 std::string render(const std::vector<events::ProductView>& list);
+std::string render(const events::RecordedEvent& e);
+std::string render(const std::vector<events::RecordedEvent>& list);
 
 }  // namespace catalog::http

@@ -1,12 +1,15 @@
 // Products: CRUD and the filtered list.
+#include "events/event_store.hpp"
 #include "http/command_answer.hpp"
 #include "http/if_match.hpp"
 #include "http/json_render.hpp"
 #include "http/path_id.hpp"
 #include "http/product_filter_parser.hpp"
+#include "http/query_readers.hpp"
 #include "http/request_body.hpp"
 #include "http/response.hpp"
 #include "http/routes.hpp"
+#include "projections/as_of.hpp"
 #include "projections/read_model.hpp"
 
 namespace catalog::http {
@@ -59,8 +62,20 @@ void add_product_routes(Router& router, const Services& svc) {
   router.add(verb::get, "/products/{id}", [svc](RouteContext& ctx, Respond respond) {
     auto id = path_id(ctx, 0, Resource::product, respond);
     if (!id) return;
-    projections::ReadModel reads(svc.reads->get());
-    auto found = reads.product(*id);
+    FieldErrors errors;
+    auto as_of = read_bounded_int(ctx.query, "as_of", -1, 0, INT64_MAX, errors);
+    if (!errors.empty()) {
+      respond(validation_response(ctx.request, errors));
+      return;
+    }
+    std::optional<events::ProductView> found;
+    if (as_of >= 0) {
+      // Folded from the log, not read from the tables, which only know the present.
+      events::EventStore store(svc.reads->get());
+      found = projections::product_as_of(store, *id, as_of);
+    } else {
+      found = projections::ReadModel(svc.reads->get()).product(*id);
+    }
     if (!found) {
       respond(error_response(ctx.request, status::not_found,
                              not_found_detail(Resource::product, std::to_string(*id))));

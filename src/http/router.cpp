@@ -53,7 +53,7 @@ void Router::add(beast_http::verb method, std::string_view route, Handler handle
   entries_.push_back(Entry{method, std::string(route), std::move(handler)});
 }
 
-void Router::dispatch(const Request& request, Respond respond) const {
+void Router::dispatch(const Request& request, Respond respond, TakeConnection take) const {
   std::string_view target = request.target();
   size_t q = target.find('?');
   std::string_view path = target.substr(0, q);
@@ -68,7 +68,8 @@ void Router::dispatch(const Request& request, Respond respond) const {
     std::vector<std::string> ids;
     if (!matches(e.route, parts, &ids)) continue;
     if (e.method == request.method()) {
-      RouteContext ctx{request, e.route, std::move(ids), parse_query_string(query)};
+      RouteContext ctx{request, e.route, std::move(ids), parse_query_string(query),
+                       std::move(take)};
       e.handler(ctx, std::move(respond));
       return;
     }

@@ -3,12 +3,15 @@
 // method a 405 with `Allow`. The router never touches a socket: tests call it directly.
 #pragma once
 
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "http/connection_count.hpp"
 #include "http/query_string.hpp"
 
 namespace catalog::http {
@@ -20,11 +23,18 @@ using Response = beast_http::response<beast_http::string_body>;
 // Called exactly once with the answer; may be called later, from another thread.
 using Respond = std::function<void(Response)>;
 
+// Hands the connection to a long-lived stream (server-sent events) instead of answering;
+// the session is done with the connection after the call.
+// The connection counts as open until the stream ends, so it stays under the server's cap.
+using TakeConnection = std::function<void(
+    std::function<void(boost::beast::tcp_stream&&, std::shared_ptr<ConnectionCount>)>)>;
+
 struct RouteContext {
   const Request& request;
   std::string_view route;             // the template, e.g. "/products/{id}"
   std::vector<std::string> path_ids;  // the raw {id} segments, in order
   QueryParams query;
+  TakeConnection take_connection;  // empty where there is no connection (tests)
 };
 
 using Handler = std::function<void(RouteContext&, Respond)>;
@@ -33,7 +43,7 @@ class Router {
  public:
   // `route` is a template such as "/products/{id}/history" (no trailing slash).
   void add(beast_http::verb method, std::string_view route, Handler handler);
-  void dispatch(const Request& request, Respond respond) const;
+  void dispatch(const Request& request, Respond respond, TakeConnection take = {}) const;
 
   struct Entry {
     beast_http::verb method;

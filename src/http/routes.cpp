@@ -7,6 +7,7 @@ Router make_router(const Services& services) {
   add_named_routes(router, services, events::Resource::category);
   add_named_routes(router, services, events::Resource::tag);
   add_product_routes(router, services);
+  add_event_routes(router, services);
   add_ops_routes(router, services);
   return router;
 }

@@ -11,6 +11,7 @@ Router make_router(const Services& services);
 // The route groups, each in its own file.
 void add_named_routes(Router& router, const Services& services, events::Resource kind);
 void add_product_routes(Router& router, const Services& services);
+void add_event_routes(Router& router, const Services& services);
 void add_ops_routes(Router& router, const Services& services);
 
 }  // namespace catalog::http

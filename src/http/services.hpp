@@ -2,13 +2,29 @@
 // catalog actor and the read connections. Tests can fill it with fakes.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "db/thread_connections.hpp"
 #include "events/command.hpp"
+#include "events/recorded_event.hpp"
 #include "events/views.hpp"
 
 namespace catalog::http {
+
+using EventBatch = std::shared_ptr<const std::vector<events::RecordedEvent>>;
+
+// Following the log live: `deliver` gets every batch committed after `subscribed` was
+// called; both may be called from another thread and must not block.
+struct LiveEvents {
+  std::function<void(uint64_t id, std::function<void(EventBatch)> deliver,
+                     std::function<void()> subscribed)>
+      subscribe;
+  std::function<void(uint64_t id)> unsubscribe;
+};
 
 // The reply is called once, from another thread, with the command's outcome.
 using Submit = std::function<void(events::Command, std::function<void(events::Outcome)> reply)>;
@@ -16,6 +32,10 @@ using Submit = std::function<void(events::Command, std::function<void(events::Ou
 struct Services {
   Submit submit;
   db::ThreadConnections* reads = nullptr;
+  // Runs long work (an audit of the whole log) on a thread that is not an io thread.
+  std::function<void(std::function<void()>)> run_blocking;
+  std::string database_path;  // for work that needs a connection of its own
+  LiveEvents live;
 };
 
 }  // namespace catalog::http

@@ -131,8 +131,12 @@ void Session::dispatch() {
     net::dispatch(self->stream_.get_executor(),
                   [self, res = std::move(res)]() mutable { self->answer(std::move(res)); });
   };
+  TakeConnection take = [self = shared_from_this()](auto hand_over) {
+    --self->count_->in_flight;
+    hand_over(std::move(self->stream_), self->count_);
+  };
   try {
-    router_.dispatch(request_, respond);
+    router_.dispatch(request_, respond, std::move(take));
   } catch (const db::Error& ex) {
     spdlog::error("{} {}: database error: {}", std::string(request_.method_string()),
                   std::string(request_.target()), ex.what());

@@ -1,0 +1,31 @@
+// The auditors' command line: `catalog replay`, `catalog verify`, `catalog events`.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace catalog::app {
+
+struct AuditOptions {
+  int64_t after = 0;                       // events --after
+  std::optional<std::string> stream;       // events --stream
+  std::optional<int64_t> digest_position;  // verify --position
+  std::optional<std::string> digest_hash;  // verify --hash
+};
+
+struct AuditCommands {
+  CLI::App* replay;
+  CLI::App* verify;
+  CLI::App* events;
+};
+
+AuditCommands add_audit_commands(CLI::App& app, AuditOptions& options);
+
+// Each returns the exit status: 0 done (verify: the log and the read model hold), 1 not.
+int run_replay(const std::string& database_path);
+int run_verify(const AuditOptions& options, const std::string& database_path);
+int run_events(const AuditOptions& options, const std::string& database_path);
+
+}  // namespace catalog::app

@@ -1,0 +1,20 @@
+// Rebuilds the read model from the event log: every projection table emptied and every
+// event applied again, in one transaction, so readers see the old tables or the new ones.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "db/sqlite.hpp"
+
+namespace catalog::projections {
+
+struct ReplayStats {
+  int64_t events = 0;
+  double seconds = 0;
+};
+
+// `progress` is called now and then with (events applied, events in the log).
+ReplayStats replay(db::Connection& db, const std::function<void(int64_t, int64_t)>& progress = {});
+
+}  // namespace catalog::projections

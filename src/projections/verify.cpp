@@ -1,0 +1,147 @@
+#include "projections/verify.hpp"
+
+#include <array>
+
+#include "db/migrations.hpp"
+#include "events/event_store.hpp"
+#include "events/hash_chain.hpp"
+#include "projections/catalog_projection.hpp"
+
+namespace catalog::projections {
+
+using events::RecordedEvent;
+
+namespace {
+
+// Each read table as (key, canonical text of the row), ordered by key; quote() renders
+// every value, NULL included, unambiguously.
+struct TableCheck {
+  std::string_view table;
+  std::string_view stream_prefix;  // whose events shape a row with this key
+  std::string_view sql;
+};
+
+constexpr std::array<TableCheck, 4> table_checks{{
+    {"categories", "category-",
+     "SELECT id, quote(name) || ',' || quote(name_folded) || ',' || version FROM categories "
+     "ORDER BY id"},
+    {"tags", "tag-",
+     "SELECT id, quote(name) || ',' || quote(name_folded) || ',' || version FROM tags ORDER BY id"},
+    {"products", "product-",
+     "SELECT id, quote(name) || ',' || quote(name_folded) || ',' || quote(description) || ',' || "
+     "quote(image_url) || ',' || quote(price_shmeckles) || ',' || quote(price_flurbos) || ',' || "
+     "quote(category_id) || ',' || version || ',' || quote(created_at) || ',' || "
+     "quote(updated_at) FROM products ORDER BY id"},
+    {"product_tags", "product-",
+     "SELECT product_id, tag_id FROM product_tags ORDER BY product_id, tag_id"},
+}};
+
+// The first key at which the two ordered row sets differ, if any.
+std::optional<int64_t> first_difference(db::Statement& live, db::Statement& replayed) {
+  for (;;) {
+    bool a = live.step();
+    bool b = replayed.step();
+    if (!a && !b) return std::nullopt;
+    if (a != b) return a ? live.int64(0) : replayed.int64(0);
+    if (live.int64(0) != replayed.int64(0)) return std::min(live.int64(0), replayed.int64(0));
+    if (live.text_view(1) != replayed.text_view(1)) return live.int64(0);
+  }
+}
+
+// Replays events up to `until` into a private temporary database with the read schema.
+std::unique_ptr<db::Connection> replay_scratch(events::EventStore& store, int64_t until) {
+  // "" is a private on-disk temporary database: a large catalog does not have to fit in
+  // memory twice.
+  auto scratch = std::make_unique<db::Connection>("", db::OpenMode::read_write_create);
+  scratch->exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF");
+  db::Migrator(*scratch, db::embedded_migrations())
+      .upgrade(db::embedded_migrations().back().revision);
+  CatalogProjection projection(*scratch);
+  db::Transaction txn(*scratch);
+  int64_t at = 0;
+  store.for_each_after(
+      0,
+      [&](const RecordedEvent& e) {
+        projection.apply(e);
+        at = e.position;
+      },
+      until);
+  projection.set_checkpoint(at);
+  txn.commit();
+  return scratch;
+}
+
+}  // namespace
+
+VerifyReport verify(db::Connection& db, const std::optional<Digest>& digest,
+                    const std::function<void(int64_t, int64_t)>& progress) {
+  VerifyReport report;
+  // One snapshot for the log, the checkpoint and the live tables.
+  db::Transaction snapshot(db, db::Transaction::Kind::deferred);
+  events::EventStore store(db);
+  events::Head head = store.head();
+  report.position = head.position;
+  report.head = head.hash;
+
+  auto fail = [&report](int64_t position, std::string problem) {
+    if (!report.ok) return;
+    report.ok = false;
+    report.failed_at = position;
+    report.problem = std::move(problem);
+  };
+
+  std::string previous(events::genesis_hash);
+  int64_t expected = 1;
+  std::optional<std::string> hash_at_digest;
+  store.for_each_after(0, [&](const RecordedEvent& e) {
+    ++report.events;
+    if (report.ok && e.position != expected)
+      fail(expected, "position " + std::to_string(expected) + " is missing from the log");
+    if (report.ok && events::chain_hash(previous, e) != e.hash)
+      fail(e.position, "event " + std::to_string(e.position) +
+                           " does not match its hash: its content or an earlier event was changed");
+    if (digest && e.position == digest->position) hash_at_digest = e.hash;
+    previous = e.hash;
+    expected = e.position + 1;
+    if (progress && report.events % 10000 == 0) progress(report.events, head.position);
+  });
+
+  if (digest && report.ok && hash_at_digest != digest->hash) {
+    fail(digest->position,
+         hash_at_digest
+             ? "the log up to position " + std::to_string(digest->position) +
+                   " is not the one the digest describes"
+             : "position " + std::to_string(digest->position) + " is beyond the head of the log");
+  }
+  if (!report.ok) return report;
+
+  int64_t checkpoint = CatalogProjection(db).checkpoint();
+  if (checkpoint > head.position) {
+    fail(head.position + 1, "the read model claims events beyond the head of the log");
+    return report;
+  }
+  auto scratch = replay_scratch(store, checkpoint);
+  for (const auto& check : table_checks) {
+    db::Statement live(db, check.sql);
+    db::Statement replayed(*scratch, check.sql);
+    if (auto key = first_difference(live, replayed)) {
+      std::string stream = std::string(check.stream_prefix) + std::to_string(*key);
+      auto history = store.read_stream(stream, 0, INT64_MAX, checkpoint);
+      fail(history.empty() ? checkpoint : history.back().position,
+           "the read model's " + std::string(check.table) + " row " + std::to_string(*key) +
+               " differs from a replay of the log");
+      break;
+    }
+  }
+  if (progress) progress(report.events, head.position);
+  return report;
+}
+
+nlohmann::json to_json(const VerifyReport& r) {
+  if (r.ok) return {{"ok", true}, {"events", r.events}, {"position", r.position}, {"head", r.head}};
+  return {
+      {"ok", false},          {"events", r.events}, {"position", r.failed_at.value_or(r.position)},
+      {"problem", r.problem}, {"head", r.head},     {"head_position", r.position}};
+}
+
+}  // namespace catalog::projections
