@@ -5,10 +5,10 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build"
-flags=(-DCMAKE_BUILD_TYPE=Release)
+flags=(-DCMAKE_BUILD_TYPE=Release -DCATALOG_TESTS=ON)
 if [[ ${1:-} == --sanitize ]]; then
   build="$root/build-sanitize"
-  flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCATALOG_SANITIZE=ON)
+  flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCATALOG_SANITIZE=ON -DCATALOG_TESTS=ON)
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$root/tests/ubsan.supp
 fi
@@ -16,4 +16,4 @@ fi
 cmake -S "$root" -B "$build" "${flags[@]}" >/dev/null
 cmake --build "$build" -j2
 cd "$build"
-ctest --output-on-failure -j2 --timeout 600
+ctest --output-on-failure -j2 --timeout 600 --no-tests=error
