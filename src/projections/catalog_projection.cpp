@@ -24,11 +24,15 @@ struct overloaded : F... {
 template <class... F>
 overloaded(F...) -> overloaded<F...>;
 
-void replace_tags(db::Connection& db, Id product, const std::vector<Id>& tags) {
-  db.cached("DELETE FROM product_tags WHERE product_id = ?").bind(1, product).run();
+void insert_tags(db::Connection& db, Id product, const std::vector<Id>& tags) {
   auto& insert = db.cached("INSERT INTO product_tags (product_id, tag_id) VALUES (?, ?)");
   for (Id t : tags)
     insert.bind(1, product).bind(2, t).run();
+}
+
+void replace_tags(db::Connection& db, Id product, const std::vector<Id>& tags) {
+  db.cached("DELETE FROM product_tags WHERE product_id = ?").bind(1, product).run();
+  insert_tags(db, product, tags);
 }
 
 }  // namespace
@@ -123,7 +127,7 @@ void CatalogProjection::apply(const RecordedEvent& rec) {
                 .bind(10, at)
                 .bind(11, at)
                 .run();
-            replace_tags(db_, e.id, f.tag_ids);
+            insert_tags(db_, e.id, f.tag_ids);  // a new id has no rows to replace
           },
           [&](const ProductUpdated& e) {
             const auto& p = e.changes;

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "db/sqlite.hpp"
 
@@ -13,6 +15,10 @@ struct ReplayStats {
   int64_t events = 0;
   double seconds = 0;
 };
+
+// Drops the secondary indexes of the read tables and returns the SQL that creates them
+// again (taken from the schema, so a migration that adds one needs no change here).
+std::vector<std::string> drop_read_model_indexes(db::Connection& db);
 
 // `progress` is called now and then with (events applied, events in the log).
 ReplayStats replay(db::Connection& db, const std::function<void(int64_t, int64_t)>& progress = {});

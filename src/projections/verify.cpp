@@ -6,6 +6,7 @@
 #include "events/event_store.hpp"
 #include "events/hash_chain.hpp"
 #include "projections/catalog_projection.hpp"
+#include "projections/replay.hpp"
 
 namespace catalog::projections {
 
@@ -53,7 +54,7 @@ std::unique_ptr<db::Connection> replay_scratch(events::EventStore& store, int64_
   // "" is a private on-disk temporary database: a large catalog does not have to fit in
   // memory twice.
   auto scratch = std::make_unique<db::Connection>("", db::OpenMode::read_write_create);
-  scratch->exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF");
+  scratch->exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144");
   db::Migrator(*scratch, db::embedded_migrations())
       .upgrade(db::embedded_migrations().back().revision);
   CatalogProjection projection(*scratch);
