@@ -1,4 +1,5 @@
 // The `catalog` command line: the server and the tools of its operators and auditors.
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -8,7 +9,6 @@
 #include "app/config.hpp"
 #include "app/migrate_command.hpp"
 #include "app/serve.hpp"
-#include "db/sqlite.hpp"
 
 namespace {
 
@@ -17,6 +17,9 @@ constexpr int usage_error = 2;
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Logs go to stderr: stdout carries what commands print (JSON lines, SQL, reports).
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("catalog"));
+  spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
   CLI::App app{"catalog: an event-sourced product catalog service", "catalog"};
   app.require_subcommand(0, 1);
   auto* serve = app.add_subcommand("serve", "create/migrate the database and start the server");
@@ -53,11 +56,9 @@ int main(int argc, char** argv) {
     if (audit.events->parsed()) return catalog::app::run_events(audit_options, path);
     (void)serve;  // plain `catalog` serves too
     return catalog::app::serve(config);
-  } catch (const catalog::db::Error& e) {
-    spdlog::critical("database error: {}", e.what());
-    return 1;
   } catch (const std::exception& e) {
-    spdlog::critical("{}", e.what());
+    // One line, no stack trace: a database that cannot be opened is an operator's problem.
+    std::cerr << "catalog: " << e.what() << std::endl;
     return 1;
   }
 }

@@ -226,6 +226,24 @@ std::vector<SseEvent> read_run(SseClient& client, long long first, long long las
   return got;
 }
 
+// Each event's data is the log's event at its id, with a 64-hex hash, and together they
+// are exactly the positions (after, last].
+void check_against_log(const std::map<long long, std::string>& received, long long after,
+                       long long last, const std::map<long long, json>& log) {
+  static const std::regex hex64("[0-9a-f]{64}");
+  for (const auto& [id, data] : received) {
+    INFO("id " << id << " data " << data);
+    auto e = json::parse(data);
+    CHECK(e["position"] == id);
+    CHECK(std::regex_match(e["hash"].get<std::string>(), hex64));
+    CHECK(e == log.at(id));
+  }
+  REQUIRE_FALSE(received.empty());
+  CHECK(received.begin()->first == after + 1);
+  CHECK(received.rbegin()->first == last);
+  CHECK(received.size() == static_cast<std::size_t>(last - after));
+}
+
 }  // namespace
 
 TEST_CASE("a client joining mid-stream gets every later event once, in order, into the live tail") {
@@ -270,6 +288,15 @@ TEST_CASE("a client joining mid-stream gets every later event once, in order, in
   long long head_at_connect = head_position(port);
   check_event_stream_head(client);
 
+  // Two more clients join later, while this one reads, each a few events behind the head.
+  struct Joiner {
+    std::unique_ptr<SseClient> client;
+    long long after;
+    long long head_at_connect;
+  };
+  std::vector<Joiner> joiners;
+  const std::vector<long long> join_at{100, 180};
+
   std::map<long long, std::string> received;
   std::optional<long long> final_head;
   long long expected = start + 1;
@@ -277,9 +304,16 @@ TEST_CASE("a client joining mid-stream gets every later event once, in order, in
   for (;;) {
     if (!final_head && writer_done) final_head = head_position(port);
     if (final_head && expected > *final_head) break;
+    long long head = final_head ? *final_head : head_position(port);
+    if (!final_head && joiners.size() < join_at.size() && head >= join_at[joiners.size()]) {
+      long long after = head - 5;
+      joiners.push_back(
+          {std::make_unique<SseClient>(port, "/events/stream?after=" + std::to_string(after)),
+           after, head});
+    }
     // Wait for an event only once the log has one to give, so that the end of the writer
     // is noticed instead of waiting for an event that never comes.
-    if (!final_head && expected > head_position(port)) {
+    if (expected > head) {
       REQUIRE(Clock::now() < deadline);
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
       continue;
@@ -295,19 +329,21 @@ TEST_CASE("a client joining mid-stream gets every later event once, in order, in
   CHECK(failures == std::vector<std::string>{});
   REQUIRE(final_head);
   CHECK(*final_head == 20 + live_writes);
-  // The stream was joined while the writer was still at work, so it had to go live.
+  // Each stream was joined while the writer was still at work, so it had to go live.
   CHECK(head_at_connect < *final_head);
 
   auto log = events_by_position(port);
-  static const std::regex hex64("[0-9a-f]{64}");
-  for (const auto& [id, data] : received) {
-    INFO("id " << id << " data " << data);
-    auto e = json::parse(data);
-    CHECK(e["position"] == id);
-    CHECK(std::regex_match(e["hash"].get<std::string>(), hex64));
-    CHECK(e == log.at(id));
+  check_against_log(received, start, *final_head, log);
+  CHECK(joiners.size() == join_at.size());
+  for (auto& j : joiners) {
+    INFO("joined after " << j.after << " at head " << j.head_at_connect);
+    CHECK(j.head_at_connect < *final_head);
+    check_event_stream_head(*j.client);
+    std::map<long long, std::string> got;
+    for (auto& e : read_run(*j.client, j.after + 1, *final_head, deadline))
+      got[e.id] = std::move(e.data);
+    check_against_log(got, j.after, *final_head, log);
   }
-  CHECK(received.size() == static_cast<std::size_t>(*final_head - start));
 }
 
 TEST_CASE("Last-Event-ID resumes the stream right after that id and then follows live events") {
