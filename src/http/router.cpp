@@ -49,8 +49,9 @@ bool well_formed(std::string_view path) {
 
 }  // namespace
 
-void Router::add(beast_http::verb method, std::string_view route, Handler handler) {
-  entries_.push_back(Entry{method, std::string(route), std::move(handler)});
+void Router::add(beast_http::verb method, std::string_view route, OperationDoc doc,
+                 Handler handler) {
+  entries_.push_back(Entry{method, std::string(route), std::move(doc), std::move(handler)});
 }
 
 void Router::dispatch(const Request& request, Respond respond, TakeConnection take) const {
@@ -68,7 +69,7 @@ void Router::dispatch(const Request& request, Respond respond, TakeConnection ta
     std::vector<std::string> ids;
     if (!matches(e.route, parts, &ids)) continue;
     if (e.method == request.method()) {
-      RouteContext ctx{request, e.route, std::move(ids), parse_query_string(query),
+      RouteContext ctx{this,           request, e.route, std::move(ids), parse_query_string(query),
                        std::move(take)};
       e.handler(ctx, std::move(respond));
       return;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "http/connection_count.hpp"
+#include "http/operation_doc.hpp"
 #include "http/query_string.hpp"
 
 namespace catalog::http {
@@ -29,7 +30,10 @@ using Respond = std::function<void(Response)>;
 using TakeConnection = std::function<void(
     std::function<void(boost::beast::tcp_stream&&, std::shared_ptr<ConnectionCount>)>)>;
 
+class Router;
+
 struct RouteContext {
+  const Router* router;  // the router that dispatched the request
   const Request& request;
   std::string_view route;             // the template, e.g. "/products/{id}"
   std::vector<std::string> path_ids;  // the raw {id} segments, in order
@@ -41,13 +45,15 @@ using Handler = std::function<void(RouteContext&, Respond)>;
 
 class Router {
  public:
-  // `route` is a template such as "/products/{id}/history" (no trailing slash).
-  void add(beast_http::verb method, std::string_view route, Handler handler);
+  // `route` is a template such as "/products/{id}/history"; collections are written with
+  // their trailing slash ("/products/"), as the API documents them. Matching ignores it.
+  void add(beast_http::verb method, std::string_view route, OperationDoc doc, Handler handler);
   void dispatch(const Request& request, Respond respond, TakeConnection take = {}) const;
 
   struct Entry {
     beast_http::verb method;
     std::string route;
+    OperationDoc doc;
     Handler handler;
   };
   const std::vector<Entry>& entries() const { return entries_; }

@@ -9,6 +9,7 @@ Router make_router(const Services& services) {
   add_product_routes(router, services);
   add_event_routes(router, services);
   add_ops_routes(router, services);
+  add_openapi_route(router);
   return router;
 }
 

@@ -13,5 +13,7 @@ void add_named_routes(Router& router, const Services& services, events::Resource
 void add_product_routes(Router& router, const Services& services);
 void add_event_routes(Router& router, const Services& services);
 void add_ops_routes(Router& router, const Services& services);
+// Last: the document it serves lists every route added before it.
+void add_openapi_route(Router& router);
 
 }  // namespace catalog::http

@@ -458,6 +458,15 @@ TEST_CASE("verify answers while writes continue and never holds them up") {
       }
     }
   });
+  // However the test ends, the writer stops and is joined before the server goes away.
+  struct StopAndJoin {
+    std::atomic<bool>& stop;
+    std::thread& t;
+    ~StopAndJoin() {
+      stop = true;
+      if (t.joinable()) t.join();
+    }
+  } guard{stop, writer};
 
   // Wait until the writer is under way, then audit repeatedly while it writes.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);

@@ -1,0 +1,130 @@
+// The component schemas of the OpenAPI document: the bodies of API.md.
+#include "http/openapi.hpp"
+
+namespace catalog::http {
+
+using nlohmann::json;
+
+namespace {
+
+json nullable(json schema) {
+  schema["nullable"] = true;
+  return schema;
+}
+
+json name_schema() {
+  return {{"type", "string"},
+          {"minLength", 1},
+          {"maxLength", 255},
+          {"description", "Trimmed of surrounding white space; unique case-insensitively"}};
+}
+
+json price_schema(const char* currency) {
+  return {{"type", "number"},
+          {"minimum", 0},
+          {"maximum", 1e12},
+          {"description", std::string("Price in ") + currency}};
+}
+
+json id_list() {
+  return {{"type", "array"}, {"items", {{"type", "integer"}}}};
+}
+
+json product_fields(bool for_update) {
+  json props{
+      {"name", name_schema()},
+      {"description", nullable({{"type", "string"}, {"maxLength", 10000}})},
+      {"image_url", nullable({{"type", "string"}, {"format", "uri"}, {"maxLength", 2048}})},
+      {"price_shmeckles", price_schema("shmeckles")},
+      {"price_flurbos", price_schema("flurbos")},
+      {"category_id", nullable({{"type", "integer"}})},
+      {"tag_ids", id_list()},
+  };
+  json schema{{"type", "object"}, {"properties", std::move(props)}};
+  if (!for_update) {
+    schema["required"] = {"name", "price_shmeckles", "price_flurbos"};
+  } else {
+    schema["description"] =
+        "Only the fields sent change; null clears description, image_url or category_id; "
+        "tag_ids replaces the whole set";
+  }
+  return schema;
+}
+
+}  // namespace
+
+json openapi_schemas() {
+  json named{{"type", "object"},
+             {"required", {"id", "name"}},
+             {"properties", {{"id", {{"type", "integer"}}}, {"name", {{"type", "string"}}}}}};
+  json product{{"type", "object"},
+               {"properties",
+                {{"id", {{"type", "integer"}}},
+                 {"name", {{"type", "string"}}},
+                 {"description", nullable({{"type", "string"}})},
+                 {"image_url", nullable({{"type", "string"}})},
+                 {"price_shmeckles", {{"type", "number"}}},
+                 {"price_flurbos", {{"type", "number"}}},
+                 {"category_id", nullable({{"type", "integer"}})},
+                 {"category", nullable({{"$ref", "#/components/schemas/Named"}})},
+                 {"tags", {{"type", "array"}, {"items", {{"$ref", "#/components/schemas/Named"}}}}},
+                 {"version", {{"type", "integer"}, {"description", "Also the ETag"}}},
+                 {"created_at", {{"type", "string"}, {"format", "date-time"}}},
+                 {"updated_at", {{"type", "string"}, {"format", "date-time"}}}}}};
+  json event{
+      {"type", "object"},
+      {"properties",
+       {{"position", {{"type", "integer"}, {"description", "1, 2, 3, ... without gaps"}}},
+        {"type",
+         {{"type", "string"},
+          {"enum",
+           {"CategoryCreated", "CategoryRenamed", "CategoryDeleted", "TagCreated", "TagRenamed",
+            "TagDeleted", "ProductCreated", "ProductUpdated", "ProductDeleted"}}}},
+        {"stream", {{"type", "string"}, {"example", "product-1"}}},
+        {"version", {{"type", "integer"}}},
+        {"data", {{"type", "object"}}},
+        {"recorded_at", {{"type", "string"}, {"format", "date-time"}}},
+        {"hash",
+         {{"type", "string"},
+          {"description", "hex SHA-256 of this event chained to the previous one"}}}}}};
+  json verify{{"type", "object"},
+              {"properties",
+               {{"ok", {{"type", "boolean"}}},
+                {"events", {{"type", "integer"}}},
+                {"position",
+                 {{"type", "integer"},
+                  {"description", "The head position; when not ok, the first that fails"}}},
+                {"head", {{"type", "string"}, {"description", "The head hash"}}},
+                {"problem", {{"type", "string"}}},
+                {"head_position", {{"type", "integer"}}}}}};
+  json detail{{"type", "object"}, {"properties", {{"detail", {{"type", "string"}}}}}};
+  json validation{{"type", "object"},
+                  {"properties",
+                   {{"detail",
+                     {{"type", "array"},
+                      {"items",
+                       {{"type", "object"},
+                        {"properties",
+                         {{"loc", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+                          {"msg", {{"type", "string"}}},
+                          {"type", {{"type", "string"}}}}}}}}}}}};
+  json health{
+      {"type", "object"},
+      {"properties",
+       {{"status", {{"type", "string"}, {"example", "ok"}}}, {"position", {{"type", "integer"}}}}}};
+  return {
+      {"Named", std::move(named)},
+      {"NameIn",
+       {{"type", "object"}, {"required", {"name"}}, {"properties", {{"name", name_schema()}}}}},
+      {"Product", std::move(product)},
+      {"ProductCreate", product_fields(false)},
+      {"ProductUpdate", product_fields(true)},
+      {"Event", std::move(event)},
+      {"VerifyReport", std::move(verify)},
+      {"Health", std::move(health)},
+      {"Detail", std::move(detail)},
+      {"HTTPValidationError", std::move(validation)},
+  };
+}
+
+}  // namespace catalog::http
