@@ -8,6 +8,7 @@ packages=(
   libcaf-dev libboost-dev libssl-dev libsqlite3-dev nlohmann-json3-dev catch2
   libicu-dev libspdlog-dev libfmt-dev libcli11-dev
   python3 curl
+  chromium chromium-driver  # tests/browser: headless checks of /docs and /redoc
 )
 
 missing=()
