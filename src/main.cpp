@@ -8,6 +8,7 @@
 #include "app/audit_commands.hpp"
 #include "app/config.hpp"
 #include "app/migrate_command.hpp"
+#include "app/seed_command.hpp"
 #include "app/serve.hpp"
 
 namespace {
@@ -27,6 +28,8 @@ int main(int argc, char** argv) {
   auto* migrate = catalog::app::add_migrate_command(app, migrate_options);
   catalog::app::AuditOptions audit_options;
   auto audit = catalog::app::add_audit_commands(app, audit_options);
+  auto* seed = app.add_subcommand(
+      "seed", "load the demo catalog (Rick and Morty goods) through ordinary commands");
 
   try {
     app.parse(argc, argv);
@@ -35,8 +38,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "catalog: " << e.what() << "\n"
-              << "usage: catalog [serve|migrate|replay|verify|events] ... (see catalog --help)\n";
+    std::cerr
+        << "catalog: " << e.what() << "\n"
+        << "usage: catalog [serve|migrate|replay|verify|events|seed] ... (see catalog --help)\n";
     return usage_error;
   }
 
@@ -54,6 +58,7 @@ int main(int argc, char** argv) {
     if (audit.replay->parsed()) return catalog::app::run_replay(path);
     if (audit.verify->parsed()) return catalog::app::run_verify(audit_options, path);
     if (audit.events->parsed()) return catalog::app::run_events(audit_options, path);
+    if (seed->parsed()) return catalog::app::run_seed(path);
     (void)serve;  // plain `catalog` serves too
     return catalog::app::serve(config);
   } catch (const std::exception& e) {

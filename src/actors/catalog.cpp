@@ -24,6 +24,7 @@ struct CatalogState {
   events::EventStore store;
   events::WriteModel model;
   events::Head head{0, std::string(events::genesis_hash)};  // the last committed event
+  metrics::Metrics* metrics = nullptr;
   events::Millis last_recorded_at = 0;
 
   // The batch being gathered: decided events not yet committed, and every command's
@@ -109,7 +110,9 @@ void flush(CatalogActor* self, const caf::actor& projector, const caf::actor& hu
   s.batch_open = false;
   try {
     commit(s);
+    if (s.metrics) s.metrics->batch_committed(s.pending_answers.size(), s.pending_events.size());
   } catch (const std::exception& ex) {
+    if (s.metrics) s.metrics->commit_failed();
     spdlog::error("catalog: cannot append to the event log: {}", ex.what());
     fail_batch(s, DomainError{DomainError::Kind::unavailable,
                               "the change could not be recorded: the event log is not "
@@ -176,7 +179,8 @@ std::shared_ptr<CatalogState> open_catalog(const std::string& path, bool sql_ech
 }
 
 caf::actor spawn_catalog(caf::actor_system& sys, std::shared_ptr<CatalogState> state,
-                         caf::actor projector, caf::actor hub) {
+                         caf::actor projector, caf::actor hub, metrics::Metrics& metrics) {
+  state->metrics = &metrics;
   // Detached: commits block on fsync and must not hold a scheduler thread.
   return sys.spawn<caf::detached>(catalog, std::move(state), std::move(projector), std::move(hub));
 }

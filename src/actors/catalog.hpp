@@ -15,6 +15,7 @@
 
 #include "actors/projector.hpp"
 #include "events/command.hpp"
+#include "metrics/metrics.hpp"
 
 namespace catalog::actors {
 
@@ -30,7 +31,7 @@ struct CatalogState;
 std::shared_ptr<CatalogState> open_catalog(const std::string& database_path, bool sql_echo);
 
 caf::actor spawn_catalog(caf::actor_system& sys, std::shared_ptr<CatalogState> state,
-                         caf::actor projector, caf::actor hub);
+                         caf::actor projector, caf::actor hub, metrics::Metrics& metrics);
 
 }  // namespace catalog::actors
 

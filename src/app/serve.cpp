@@ -9,9 +9,8 @@
 #include <chrono>
 #include <thread>
 
-#include "actors/catalog.hpp"
 #include "actors/live_hub.hpp"
-#include "actors/projector.hpp"
+#include "actors/runtime.hpp"
 #include "db/migrations.hpp"
 #include "db/sqlite.hpp"
 #include "db/thread_connections.hpp"
@@ -46,25 +45,28 @@ int serve(const Config& config) {
   auto started = std::chrono::steady_clock::now();
   spdlog::info("catalog starting: database {}", config.database_path);
   prepare_database(config);
-  auto projector_state = actors::open_projector(config.database_path, config.sql_echo);
-  auto catalog_state = actors::open_catalog(config.database_path, config.sql_echo);
+  metrics::Metrics metrics;
+  actors::Runtime runtime(config.database_path, config.sql_echo, metrics);
   spdlog::info("event log loaded in {:.2f} s", seconds_since(started));
-
-  caf::actor_system_config caf_config;
-  caf_config.set("scheduler.max-threads", 2);
-  caf_config.set("logger.verbosity", caf::atom("quiet"));
-  caf::actor_system system{caf_config};
-  auto projector = actors::spawn_projector(system, std::move(projector_state));
-  auto hub = actors::spawn_live_hub(system);
-  auto catalog = actors::spawn_catalog(system, std::move(catalog_state), projector, hub);
+  if (config.telegram_bot_token) {
+    actors::NotifierSettings telegram;
+    telegram.database_path = config.database_path;
+    telegram.api_base = config.telegram_api_base;
+    telegram.bot_token = *config.telegram_bot_token;
+    telegram.chat_id = *config.telegram_chat_id;
+    runtime.start_notifier(telegram, metrics);
+  } else {
+    spdlog::info("notifications off: TELEGRAM_BOT_API_KEY and TELEGRAM_USER_ID are not set");
+  }
 
   db::ThreadConnections reads(config.database_path, config.sql_echo);
   http::Services services;
-  services.submit = [catalog](events::Command command, actors::Reply reply) {
-    caf::anon_send(catalog, actors::CommandRequest{std::move(command), std::move(reply)});
+  services.submit = [&runtime](events::Command command, actors::Reply reply) {
+    runtime.submit(std::move(command), std::move(reply));
   };
   services.reads = &reads;
   services.database_path = config.database_path;
+  caf::actor hub = runtime.hub();
   services.live.subscribe = [hub](uint64_t id, std::function<void(http::EventBatch)> deliver,
                                   std::function<void()> subscribed) {
     caf::anon_send(hub, actors::Subscribe{id, std::move(deliver), std::move(subscribed)});
@@ -75,11 +77,19 @@ int serve(const Config& config) {
   services.run_blocking = [&audits](std::function<void()> work) {
     boost::asio::post(audits, std::move(work));
   };
+  auto connections = std::make_shared<http::ConnectionCount>();
+  services.metrics = &metrics;
+  services.notifications = config.telegram_bot_token.has_value();
+  services.connections = connections.get();
   http::Router router = http::make_router(services);
+  if (config.api_token) router.require_token(*config.api_token);
 
   int io_threads = std::max(1u, std::thread::hardware_concurrency());
-  http::Server server(router, http::Limits{}, config.host, config.port, io_threads);
-  spdlog::info("listening on http://{}:{} ({} io threads)", config.host, server.port(), io_threads);
+  http::Server server(router, http::Limits{}, config.host, config.port, io_threads, connections,
+                      metrics);
+  spdlog::info("listening on http://{}:{} ({} io threads, mutations {})", config.host,
+               server.port(), io_threads,
+               config.api_token ? "need the bearer token" : "open to every client");
 
   std::thread signal_waiter([&server, stop_signals] {
     int sig = 0;
@@ -93,8 +103,7 @@ int serve(const Config& config) {
   signal_waiter.join();
 
   // The actors finish and answer what they hold before the io threads' executors go away.
-  caf::anon_send(catalog, actors::stop_atom::value);
-  system.await_all_actors_done();
+  runtime.stop();
   audits.join();
   spdlog::info("catalog stopped");
   return 0;

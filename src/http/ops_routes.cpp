@@ -1,10 +1,12 @@
-// Operations: health and the OpenAPI document.
+// Operations: health, metrics and the OpenAPI document.
 #include <nlohmann/json.hpp>
 
 #include "events/event_store.hpp"
 #include "http/openapi.hpp"
 #include "http/response.hpp"
 #include "http/routes.hpp"
+#include "notify/checkpoint.hpp"
+#include "projections/catalog_projection.hpp"
 
 namespace catalog::http {
 
@@ -22,6 +24,28 @@ void add_ops_routes(Router& router, const Services& svc) {
                  respond(error_response(ctx.request, beast_http::status::service_unavailable,
                                         "the event log is not readable"));
                }
+             });
+}
+
+void add_metrics_route(Router& router, const Services& svc) {
+  router.add(beast_http::verb::get, "/metrics",
+             OperationDoc("operations", "Prometheus metrics")
+                 .describe("Requests by route template and status, latency, events appended, "
+                           "group-commit sizes, projection lag, notifier queue and failures, "
+                           "open connections.")
+                 .returns_media(200, "Prometheus text exposition format", "text/plain"),
+             [svc](RouteContext& ctx, Respond respond) {
+               metrics::Metrics::Snapshot snapshot;
+               auto& db = svc.reads->get();
+               snapshot.head = events::EventStore(db).head().position;
+               snapshot.projection = projections::CatalogProjection(db).checkpoint();
+               if (svc.notifications) snapshot.notifier = notify::read_checkpoint(db);
+               snapshot.open_connections =
+                   svc.connections ? static_cast<int64_t>(svc.connections->connections.load()) : 0;
+               auto res = json_response(ctx.request, beast_http::status::ok,
+                                        svc.metrics->render(snapshot));
+               res.set(beast_http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+               respond(std::move(res));
              });
 }
 

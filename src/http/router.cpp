@@ -1,5 +1,8 @@
 #include "http/router.hpp"
 
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
 #include "http/response.hpp"
 
 namespace catalog::http {
@@ -40,6 +43,15 @@ bool matches(std::string_view route, const std::vector<std::string_view>& path,
 
 // "/products/" and "/products" are one path; so are "/products/1/" and "/products/1".
 // An empty segment anywhere else ("/products//1") makes the path unknown.
+// Compares digests, not the strings: the time taken says nothing about where the guess
+// went wrong, nor about the token's length.
+bool constant_time_equal(std::string_view given, std::string_view expected) {
+  unsigned char a[SHA256_DIGEST_LENGTH], b[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(given.data()), given.size(), a);
+  SHA256(reinterpret_cast<const unsigned char*>(expected.data()), expected.size(), b);
+  return CRYPTO_memcmp(a, b, sizeof a) == 0;
+}
+
 bool well_formed(std::string_view path) {
   if (path.empty() || path.front() != '/') return false;
   std::string_view body = path.substr(1);
@@ -54,7 +66,22 @@ void Router::add(beast_http::verb method, std::string_view route, OperationDoc d
   entries_.push_back(Entry{method, std::string(route), std::move(doc), std::move(handler)});
 }
 
-void Router::dispatch(const Request& request, Respond respond, TakeConnection take) const {
+bool Router::authorized(const Request& request) const {
+  auto it = request.find(beast_http::field::authorization);
+  if (it == request.end()) return false;
+  std::string_view value = it->value();
+  constexpr std::string_view scheme = "Bearer ";
+  if (value.size() < scheme.size() ||
+      !boost::beast::iequals(value.substr(0, scheme.size()), scheme))
+    return false;
+  return constant_time_equal(value.substr(scheme.size()), token_);
+}
+
+void Router::dispatch(const Request& request, Respond respond, TakeConnection take,
+                      std::string* route) const {
+  std::string ignored;
+  std::string& matched = route ? *route : ignored;
+  matched = "unmatched";
   std::string_view target = request.target();
   size_t q = target.find('?');
   std::string_view path = target.substr(0, q);
@@ -69,6 +96,13 @@ void Router::dispatch(const Request& request, Respond respond, TakeConnection ta
     std::vector<std::string> ids;
     if (!matches(e.route, parts, &ids)) continue;
     if (e.method == request.method()) {
+      matched = e.route;
+      if (e.doc.mutation && !token_.empty() && !authorized(request)) {
+        auto res = error_response(request, beast_http::status::unauthorized, "Not authenticated");
+        res.set(beast_http::field::www_authenticate, "Bearer");
+        respond(std::move(res));
+        return;
+      }
       RouteContext ctx{this,           request, e.route, std::move(ids), parse_query_string(query),
                        std::move(take)};
       e.handler(ctx, std::move(respond));

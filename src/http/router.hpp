@@ -48,7 +48,14 @@ class Router {
   // `route` is a template such as "/products/{id}/history"; collections are written with
   // their trailing slash ("/products/"), as the API documents them. Matching ignores it.
   void add(beast_http::verb method, std::string_view route, OperationDoc doc, Handler handler);
-  void dispatch(const Request& request, Respond respond, TakeConnection take = {}) const;
+  // Answers through `respond` (or hands the connection over). Before any answer, sets
+  // `*route` (if given) to the template that matched, or "unmatched": the request's label
+  // in logs and metrics.
+  void dispatch(const Request& request, Respond respond, TakeConnection take = {},
+                std::string* route = nullptr) const;
+  // From now on POST, PUT and DELETE (the routes documented as mutations) need
+  // `Authorization: Bearer <token>`.
+  void require_token(std::string token) { token_ = std::move(token); }
 
   struct Entry {
     beast_http::verb method;
@@ -59,7 +66,10 @@ class Router {
   const std::vector<Entry>& entries() const { return entries_; }
 
  private:
+  bool authorized(const Request& request) const;
+
   std::vector<Entry> entries_;
+  std::string token_;
 };
 
 }  // namespace catalog::http

@@ -9,7 +9,9 @@ Router make_router(const Services& services) {
   add_product_routes(router, services);
   add_event_routes(router, services);
   add_ops_routes(router, services);
+  add_metrics_route(router, services);
   add_openapi_route(router);
+  add_docs_routes(router, services);
   return router;
 }
 

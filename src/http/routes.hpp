@@ -13,7 +13,9 @@ void add_named_routes(Router& router, const Services& services, events::Resource
 void add_product_routes(Router& router, const Services& services);
 void add_event_routes(Router& router, const Services& services);
 void add_ops_routes(Router& router, const Services& services);
-// Last: the document it serves lists every route added before it.
+void add_metrics_route(Router& router, const Services& services);
+// The document it serves lists every route of the router that serves it.
 void add_openapi_route(Router& router);
+void add_docs_routes(Router& router, const Services& services);
 
 }  // namespace catalog::http

@@ -14,8 +14,14 @@ namespace net = boost::asio;
 using net::ip::tcp;
 
 Server::Server(const Router& router, Limits limits, const std::string& host, unsigned short port,
-               int threads)
-    : router_(router), limits_(limits), threads_(threads), ioc_(threads), acceptor_(ioc_) {
+               int threads, std::shared_ptr<ConnectionCount> count, metrics::Metrics& metrics)
+    : router_(router),
+      limits_(limits),
+      threads_(threads),
+      ioc_(threads),
+      acceptor_(ioc_),
+      count_(std::move(count)),
+      metrics_(metrics) {
   tcp::endpoint endpoint(net::ip::make_address(host), port);
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(net::socket_base::reuse_address(true));
@@ -27,21 +33,21 @@ Server::Server(const Router& router, Limits limits, const std::string& host, uns
 Server::~Server() = default;
 
 void Server::accept() {
-  acceptor_.async_accept(
-      net::make_strand(ioc_), [this](boost::system::error_code ec, tcp::socket socket) {
-        if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
-        if (!ec) {
-          if (count_->connections.load() >= limits_.max_connections) {
-            // Past the cap a connection costs nothing but this close: memory stays bounded.
-            boost::system::error_code ignored;
-            socket.close(ignored);
-          } else {
-            socket.set_option(tcp::no_delay(true), ec);
-            std::make_shared<Session>(std::move(socket), router_, limits_, count_)->start();
-          }
-        }
-        accept();
-      });
+  acceptor_.async_accept(net::make_strand(ioc_), [this](boost::system::error_code ec,
+                                                        tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+    if (!ec) {
+      if (count_->connections.load() >= limits_.max_connections) {
+        // Past the cap a connection costs nothing but this close: memory stays bounded.
+        boost::system::error_code ignored;
+        socket.close(ignored);
+      } else {
+        socket.set_option(tcp::no_delay(true), ec);
+        std::make_shared<Session>(std::move(socket), router_, limits_, count_, metrics_)->start();
+      }
+    }
+    accept();
+  });
 }
 
 void Server::run() {

@@ -13,6 +13,7 @@
 #include "http/connection_count.hpp"
 #include "http/limits.hpp"
 #include "http/router.hpp"
+#include "metrics/metrics.hpp"
 
 namespace catalog::http {
 
@@ -20,7 +21,7 @@ class Server {
  public:
   // Binds at once, so a port in use fails here with a clear error.
   Server(const Router& router, Limits limits, const std::string& host, unsigned short port,
-         int threads);
+         int threads, std::shared_ptr<ConnectionCount> count, metrics::Metrics& metrics);
   ~Server();
 
   unsigned short port() const { return port_; }
@@ -41,7 +42,8 @@ class Server {
   boost::asio::io_context ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;
   unsigned short port_ = 0;
-  std::shared_ptr<ConnectionCount> count_ = std::make_shared<ConnectionCount>();
+  std::shared_ptr<ConnectionCount> count_;
+  metrics::Metrics& metrics_;
 };
 
 }  // namespace catalog::http

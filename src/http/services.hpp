@@ -12,6 +12,8 @@
 #include "events/command.hpp"
 #include "events/recorded_event.hpp"
 #include "events/views.hpp"
+#include "http/connection_count.hpp"
+#include "metrics/metrics.hpp"
 
 namespace catalog::http {
 
@@ -36,6 +38,9 @@ struct Services {
   std::function<void(std::function<void()>)> run_blocking;
   std::string database_path;  // for work that needs a connection of its own
   LiveEvents live;
+  metrics::Metrics* metrics = nullptr;
+  const ConnectionCount* connections = nullptr;
+  bool notifications = false;  // the notifier runs (its queue is in /metrics)
 };
 
 }  // namespace catalog::http

@@ -2,8 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/core/string.hpp>
+#include <cstdio>
+#include <random>
 
 #include "db/sqlite.hpp"
 #include "http/connection_count.hpp"
@@ -35,11 +38,36 @@ bool ambiguous_framing(const Request& req) {
 
 const std::string continue_100 = "HTTP/1.1 100 Continue\r\n\r\n";
 
+std::string new_request_id() {
+  thread_local std::mt19937_64 random(std::random_device{}());
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(random()));
+  return buf;
+}
+
+// A client's own X-Request-ID is kept if it is short and plain, so it can be found in the
+// logs; anything else is replaced rather than logged as sent.
+std::string request_id_for(const Request& req) {
+  auto it = req.find("X-Request-ID");
+  if (it != req.end()) {
+    std::string_view v = it->value();
+    bool plain = !v.empty() && v.size() <= 64 && std::all_of(v.begin(), v.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    });
+    if (plain) return std::string(v);
+  }
+  return new_request_id();
+}
+
 }  // namespace
 
 Session::Session(net::ip::tcp::socket socket, const Router& router, const Limits& limits,
-                 std::shared_ptr<ConnectionCount> count)
-    : stream_(std::move(socket)), router_(router), limits_(limits), count_(std::move(count)) {
+                 std::shared_ptr<ConnectionCount> count, metrics::Metrics& metrics)
+    : stream_(std::move(socket)),
+      router_(router),
+      limits_(limits),
+      count_(std::move(count)),
+      metrics_(metrics) {
   ++count_->connections;
 }
 
@@ -124,6 +152,8 @@ void Session::on_body(beast::error_code ec, std::size_t) {
 
 void Session::dispatch() {
   request_ = parser_->release();
+  started_ = std::chrono::steady_clock::now();
+  request_id_ = request_id_for(request_);
   ++count_->in_flight;
   auto answered = std::make_shared<std::atomic<bool>>(false);
   Respond respond = [self = shared_from_this(), answered](Response res) {
@@ -133,10 +163,11 @@ void Session::dispatch() {
   };
   TakeConnection take = [self = shared_from_this()](auto hand_over) {
     --self->count_->in_flight;
+    self->record(200);
     hand_over(std::move(self->stream_), self->count_);
   };
   try {
-    router_.dispatch(request_, respond, std::move(take));
+    router_.dispatch(request_, respond, std::move(take), &route_);
   } catch (const db::Error& ex) {
     spdlog::error("{} {}: database error: {}", std::string(request_.method_string()),
                   std::string(request_.target()), ex.what());
@@ -151,6 +182,8 @@ void Session::dispatch() {
 
 void Session::answer(Response res) {
   --count_->in_flight;
+  res.set("X-Request-ID", request_id_);
+  record(static_cast<int>(res.result_int()));
   bool close_after = !res.keep_alive();
   write(std::move(res), close_after);
 }
@@ -174,7 +207,20 @@ void Session::on_write(beast::error_code ec, bool close_after) {
 void Session::refuse(beast_http::status status, std::string_view detail) {
   auto res = error_response(bare_request(), status, detail);
   res.keep_alive(false);
+  started_ = std::chrono::steady_clock::now();
+  request_id_ = new_request_id();
+  route_ = "unparsed";
+  res.set("X-Request-ID", request_id_);
+  record(static_cast<int>(res.result_int()));
   write(std::move(res), true);
+}
+
+void Session::record(int status) {
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  std::string method = route_ == "unparsed" ? "-" : std::string(request_.method_string());
+  metrics_.request_done(route_, method, status, seconds);
+  spdlog::info("{} {} {} {:.3f}ms id={}", method, route_, status, seconds * 1000, request_id_);
 }
 
 void Session::close() {

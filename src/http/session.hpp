@@ -6,11 +6,14 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "http/limits.hpp"
 #include "http/router.hpp"
+#include "metrics/metrics.hpp"
 
 namespace catalog::http {
 
@@ -19,7 +22,7 @@ class ConnectionCount;
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(boost::asio::ip::tcp::socket socket, const Router& router, const Limits& limits,
-          std::shared_ptr<ConnectionCount> count);
+          std::shared_ptr<ConnectionCount> count, metrics::Metrics& metrics);
   ~Session();
   void start();
 
@@ -32,6 +35,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void write(Response res, bool close_after);
   void on_write(boost::beast::error_code ec, bool close);
   void refuse(beast_http::status status, std::string_view detail);
+  // Counts and logs one answered request.
+  void record(int status);
   void close();
 
   boost::beast::tcp_stream stream_;
@@ -42,6 +47,11 @@ class Session : public std::enable_shared_from_this<Session> {
   const Router& router_;
   const Limits& limits_;
   std::shared_ptr<ConnectionCount> count_;
+  metrics::Metrics& metrics_;
+  // The request being answered, for its log line and metrics.
+  std::chrono::steady_clock::time_point started_;
+  std::string request_id_;
+  std::string route_;
 };
 
 }  // namespace catalog::http

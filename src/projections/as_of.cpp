@@ -60,4 +60,12 @@ std::optional<ProductView> product_as_of(EventStore& store, Id id, int64_t at) {
   return model.product_view(id);
 }
 
+std::optional<NamedView> named_as_of(EventStore& store, Resource kind, Id id, int64_t at) {
+  WriteModel model;
+  for (const auto& rec : store.read_stream(stream_name(kind, id), 0, unlimited, at))
+    model.apply(from_json(rec.type, nlohmann::json::parse(rec.data)), rec.recorded_at);
+  if (!model.named(kind, id)) return std::nullopt;
+  return model.named_view(kind, id);
+}
+
 }  // namespace catalog::projections

@@ -15,4 +15,8 @@ namespace catalog::projections {
 std::optional<events::ProductView> product_as_of(events::EventStore& store, events::Id id,
                                                  int64_t at);
 
+// A category or tag right after position `at`; nullopt if it did not exist then.
+std::optional<events::NamedView> named_as_of(events::EventStore& store, events::Resource kind,
+                                             events::Id id, int64_t at);
+
 }  // namespace catalog::projections

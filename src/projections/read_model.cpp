@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "projections/product_query.hpp"
+#include "text/casefold.hpp"
 
 namespace catalog::projections {
 
@@ -82,6 +83,20 @@ std::optional<ProductView> ReadModel::product(Id id) {
   }
   attach_tags(db_, one);
   return std::move(one.front());
+}
+
+std::optional<Id> ReadModel::named_id(Resource kind, std::string_view name) {
+  db::Reset s(db_.cached(named_select(kind) + " WHERE name_folded = ? ORDER BY id LIMIT 1"));
+  s->bind(1, text::fold(name));
+  if (!s->step()) return std::nullopt;
+  return s->int64(0);
+}
+
+std::optional<Id> ReadModel::product_id(std::string_view name) {
+  db::Reset s(db_.cached("SELECT id FROM products WHERE name = ? ORDER BY id LIMIT 1"));
+  s->bind(1, name);
+  if (!s->step()) return std::nullopt;
+  return s->int64(0);
 }
 
 ProductPage ReadModel::products(const ProductFilter& filter) {

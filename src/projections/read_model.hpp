@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "db/sqlite.hpp"
@@ -23,6 +24,10 @@ class ReadModel {
   std::vector<events::NamedView> list_named(events::Resource kind);
   std::optional<events::NamedView> named(events::Resource kind, events::Id id);
   std::optional<events::ProductView> product(events::Id id);
+  // The category or tag whose name is this one, compared case-insensitively.
+  std::optional<events::Id> named_id(events::Resource kind, std::string_view name);
+  // The first product (lowest id) with exactly this name.
+  std::optional<events::Id> product_id(std::string_view name);
   ProductPage products(const ProductFilter& filter);
 
  private:

@@ -85,10 +85,10 @@ TEST_CASE("the read model rebuilt from the event log equals the live one") {
   json live = snapshot(server.port());
   REQUIRE(server.stop() == 0);
 
-  // Dropping the read model (a downgrade of one revision) and upgrading again leaves empty
-  // tables and no checkpoint: the next start must rebuild them all from the log.
+  // Dropping the read model (a downgrade to the event log's revision) and upgrading again leaves
+  // empty tables and no checkpoint: the next start must rebuild them all from the log.
   Env env{{"DATABASE_URL", database_url(db)}};
-  auto down = run_catalog(dir.path(), {"migrate", "downgrade", "-1"}, env);
+  auto down = run_catalog(dir.path(), {"migrate", "downgrade", "0001"}, env);
   REQUIRE(down.exit_code == 0);
   auto up = run_catalog(dir.path(), {"migrate", "upgrade"}, env);
   REQUIRE(up.exit_code == 0);

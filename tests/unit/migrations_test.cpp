@@ -97,23 +97,24 @@ TEST_CASE("upgrading to head creates the event log and the read model", "[migrat
   auto conn = open(file);
   Migrator migrator(conn, catalog::db::embedded_migrations());
   REQUIRE(migrator.current() == 0);
-  REQUIRE(migrator.head() == 2);
-  REQUIRE(migrator.pending() == std::vector<int>{1, 2});
+  REQUIRE(migrator.head() == 3);
+  REQUIRE(migrator.pending() == std::vector<int>{1, 2, 3});
 
   migrator.upgrade(migrator.head());
 
-  CHECK(migrator.current() == 2);
+  CHECK(migrator.current() == 3);
   CHECK(migrator.pending().empty());
   CHECK(has_table(conn, "events"));
   CHECK(has_table(conn, "products"));
   CHECK(has_table(conn, "projection_checkpoints"));
-  CHECK(count(conn, "SELECT count(*) FROM schema_migrations WHERE applied_at <> ''") == 2);
+  CHECK(has_table(conn, "notifier_checkpoints"));
+  CHECK(count(conn, "SELECT count(*) FROM schema_migrations WHERE applied_at <> ''") == 3);
   CHECK(count(conn,
               "SELECT count(*) FROM schema_migrations WHERE revision = 1 AND "
               "name = 'event_log'") == 1);
 }
 
-TEST_CASE("downgrading one step keeps the event log", "[migrations]") {
+TEST_CASE("downgrading to the event log's revision keeps the event log", "[migrations]") {
   TempDb file;
   auto conn = open(file);
   Migrator migrator(conn, catalog::db::embedded_migrations());
@@ -121,9 +122,10 @@ TEST_CASE("downgrading one step keeps the event log", "[migrations]") {
   append_event(conn, 1, "product-1", 1);
   append_event(conn, 2, "product-1", 2);
 
-  migrator.downgrade(migrator.resolve_downgrade_target("-1"));
+  migrator.downgrade(migrator.resolve_downgrade_target("0001"));
 
   CHECK(migrator.current() == 1);
+  CHECK_FALSE(has_table(conn, "notifier_checkpoints"));
   CHECK_FALSE(has_table(conn, "products"));
   CHECK_FALSE(has_table(conn, "projection_checkpoints"));
   REQUIRE(has_table(conn, "events"));
@@ -187,13 +189,13 @@ TEST_CASE("targets are read as head, revisions and relative steps", "[migrations
   auto conn = open(file);
   Migrator migrator(conn, catalog::db::embedded_migrations());
 
-  CHECK(migrator.resolve_upgrade_target("head") == 2);
+  CHECK(migrator.resolve_upgrade_target("head") == 3);
   CHECK(migrator.resolve_upgrade_target("1") == 1);
   CHECK(migrator.resolve_upgrade_target("0002") == 2);
   CHECK(migrator.resolve_upgrade_target("+1") == 1);
   CHECK(migrator.resolve_upgrade_target("+2") == 2);
-  CHECK(invalid_argument_message([&] { migrator.resolve_upgrade_target("+3"); }) ==
-        "cannot upgrade +3: only 2 revisions pending");
+  CHECK(invalid_argument_message([&] { migrator.resolve_upgrade_target("+4"); }) ==
+        "cannot upgrade +4: only 3 revisions pending");
   CHECK(migrator.resolve_downgrade_target("base") == 0);
 
   migrator.upgrade(2);
@@ -210,11 +212,11 @@ TEST_CASE("unknown or malformed revisions are refused with a one-line message", 
   Migrator migrator(conn, catalog::db::embedded_migrations());
 
   CHECK(invalid_argument_message([&] { migrator.resolve_upgrade_target("0009"); }) ==
-        "unknown revision 0009 (known: 0001..0002)");
+        "unknown revision 0009 (known: 0001..0003)");
   CHECK(invalid_argument_message([&] { migrator.resolve_downgrade_target("9"); }) ==
-        "unknown revision 0009 (known: 0001..0002)");
+        "unknown revision 0009 (known: 0001..0003)");
   CHECK(invalid_argument_message([&] { migrator.resolve_upgrade_target("99999999999"); }) ==
-        "unknown revision 99999999999 (known: 0001..0002)");
+        "unknown revision 99999999999 (known: 0001..0003)");
   for (const char* bad : {"", "abc", "+", "+0", "-1", "2x", "base", " 2"}) {
     INFO("upgrade target '" << bad << "'");
     CHECK_THROWS_WITH(migrator.resolve_upgrade_target(bad),
@@ -318,20 +320,20 @@ TEST_CASE("a database migrated by a newer binary is reported but left alone", "[
   migrator.upgrade(2);
   conn.exec(
       "INSERT INTO schema_migrations (revision, name, applied_at) "
-      "VALUES (3, 'from_the_future', '2099-01-01T00:00:00Z')");
+      "VALUES (9, 'from_the_future', '2099-01-01T00:00:00Z')");
 
-  CHECK(migrator.current() == 3);
+  CHECK(migrator.current() == 9);
   CHECK(migrator.pending().empty());
   CHECK_THROWS_WITH(migrator.check_known(),
-                    Catch::Contains("schema revision 0003, which this binary does not know"));
+                    Catch::Contains("schema revision 0009, which this binary does not know"));
   CHECK_THROWS_AS(migrator.resolve_upgrade_target("head"), std::runtime_error);
   CHECK_THROWS_AS(migrator.upgrade(2), std::runtime_error);
   CHECK_THROWS_AS(migrator.downgrade(1), std::runtime_error);
   CHECK_THROWS_AS(catalog::db::migrate_to_head(conn), std::runtime_error);
   CHECK(has_table(conn, "products"));
-  CHECK(migrator.current() == 3);
+  CHECK(migrator.current() == 9);
 
-  CHECK(run_cli("migrate current", file.str()).out == "0003 (unknown to this binary)\n");
+  CHECK(run_cli("migrate current", file.str()).out == "0009 (unknown to this binary)\n");
   auto refused = run_cli("migrate upgrade", file.str());
   CHECK(refused.status == 1);
   CHECK_THAT(refused.err, Catch::Contains("it was migrated by a newer catalog"));
@@ -344,7 +346,7 @@ TEST_CASE("migrate_to_head brings a new database to head and is idempotent", "[m
   catalog::db::migrate_to_head(conn);
   Migrator migrator(conn, catalog::db::embedded_migrations());
   CHECK(migrator.current() == migrator.head());
-  CHECK(count(conn, "SELECT count(*) FROM schema_migrations") == 2);
+  CHECK(count(conn, "SELECT count(*) FROM schema_migrations") == migrator.head());
 }
 
 TEST_CASE("migrate upgrade prints each step and current/history mark the revision",
@@ -356,36 +358,38 @@ TEST_CASE("migrate upgrade prints each step and current/history mark the revisio
   CHECK(up.out == "upgrade 0001 event_log\n");
   CHECK(run_cli("migrate current", file.str()).out == "0001 event_log\n");
   CHECK(run_cli("migrate history", file.str()).out ==
-        "0001 event_log (current)\n0002 read_model (head)\n");
+        "0001 event_log (current)\n0002 read_model\n0003 notifier (head)\n");
 
-  CHECK(run_cli("migrate upgrade", file.str()).out == "upgrade 0002 read_model\n");
-  CHECK(run_cli("migrate current", file.str()).out == "0002 read_model (head)\n");
+  CHECK(run_cli("migrate upgrade", file.str()).out ==
+        "upgrade 0002 read_model\nupgrade 0003 notifier\n");
+  CHECK(run_cli("migrate current", file.str()).out == "0003 notifier (head)\n");
   CHECK(run_cli("migrate history", file.str()).out ==
-        "0001 event_log\n0002 read_model (current) (head)\n");
-  CHECK(run_cli("migrate upgrade head", file.str()).out == "already at 0002 read_model (head)\n");
+        "0001 event_log\n0002 read_model\n0003 notifier (current) (head)\n");
+  CHECK(run_cli("migrate upgrade head", file.str()).out == "already at 0003 notifier (head)\n");
 
   auto down = run_cli("migrate downgrade", file.str());
   CHECK(down.status == 0);
-  CHECK(down.out == "downgrade 0002 read_model\n");
+  CHECK(down.out == "downgrade 0003 notifier\n");
 }
 
 TEST_CASE("migrate downgrade to base without --yes changes nothing and exits 2", "[migrations]") {
   TempDb file;
   REQUIRE(run_cli("migrate upgrade", file.str()).status == 0);
 
-  for (const char* args : {"migrate downgrade base", "migrate downgrade -2"}) {
+  for (const char* args : {"migrate downgrade base", "migrate downgrade -3"}) {
     INFO(args);
     auto refused = run_cli(args, file.str());
     CHECK(refused.status == 2);
     CHECK(refused.out.empty());
     CHECK_THAT(refused.err, Catch::Contains("--yes"));
     CHECK(std::count(refused.err.begin(), refused.err.end(), '\n') == 1);
-    CHECK(run_cli("migrate current", file.str()).out == "0002 read_model (head)\n");
+    CHECK(run_cli("migrate current", file.str()).out == "0003 notifier (head)\n");
   }
 
   auto confirmed = run_cli("migrate downgrade base --yes", file.str());
   CHECK(confirmed.status == 0);
-  CHECK(confirmed.out == "downgrade 0002 read_model\ndowngrade 0001 event_log\n");
+  CHECK(confirmed.out ==
+        "downgrade 0003 notifier\ndowngrade 0002 read_model\ndowngrade 0001 event_log\n");
   CHECK(run_cli("migrate current", file.str()).out == "base\n");
 }
 
@@ -405,7 +409,7 @@ TEST_CASE("migrate errors are one line on stderr with exit status 1", "[migratio
 
   auto unknown = run_cli("migrate upgrade 0009", file.str());
   CHECK(unknown.status == 1);
-  CHECK(unknown.err == "catalog migrate: unknown revision 0009 (known: 0001..0002)\n");
+  CHECK(unknown.err == "catalog migrate: unknown revision 0009 (known: 0001..0003)\n");
 
   auto unopenable = run_cli("migrate upgrade", (file.path / "no" / "such.db").string());
   CHECK(unopenable.status == 1);

@@ -1,0 +1,152 @@
+#include "actors/notifier.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <deque>
+#include <random>
+
+#include "actors/projector.hpp"
+#include "db/sqlite.hpp"
+#include "events/event_store.hpp"
+#include "notify/checkpoint.hpp"
+#include "notify/message.hpp"
+#include "notify/telegram_client.hpp"
+
+namespace catalog::actors {
+
+using notify::read_checkpoint;
+using notify::write_checkpoint;
+
+namespace {
+using retry_atom = caf::atom_constant<caf::atom("nretry")>;
+}  // namespace
+
+struct NotifierState {
+  NotifierState(const NotifierSettings& s, metrics::Metrics& m)
+      : settings(s),
+        db(s.database_path, db::OpenMode::read_write),
+        store(db),
+        client(s.api_base, s.bot_token, s.send_timeout),
+        metrics(m) {}
+
+  NotifierSettings settings;
+  db::Connection db;
+  events::EventStore store;
+  notify::TelegramClient client;
+  metrics::Metrics& metrics;
+  int64_t checkpoint = 0;
+  std::deque<events::RecordedEvent> queue;  // read from the log, not yet delivered
+  int attempts = 0;                         // failed sends of queue.front()
+  bool waiting = false;                     // a retry is scheduled: wake-ups change nothing
+  std::mt19937_64 random{std::random_device{}()};
+};
+
+std::shared_ptr<NotifierState> open_notifier(const NotifierSettings& settings,
+                                             metrics::Metrics& metrics) {
+  auto s = std::make_shared<NotifierState>(settings, metrics);
+  db::configure(s->db, false);
+  s->checkpoint = read_checkpoint(s->db);
+  if (s->checkpoint < 0) {
+    s->checkpoint = s->store.head().position;
+    write_checkpoint(s->db, s->checkpoint);
+    spdlog::info("notifier: first start, messages begin after position {}", s->checkpoint);
+  } else {
+    spdlog::info("notifier: resuming after position {}", s->checkpoint);
+  }
+  spdlog::info("notifier: sending to {}", s->client.redacted_url());
+  return s;
+}
+
+namespace {
+
+using NotifierActor = caf::stateful_actor<std::shared_ptr<NotifierState>>;
+
+// Full jitter over a doubling, capped back-off: clients that failed together do not all
+// come back at the same moment.
+std::chrono::milliseconds backoff(NotifierState& s) {
+  auto cap = s.settings.max_backoff.count();
+  auto ceiling = s.settings.first_backoff.count() << std::min(s.attempts - 1, 20);
+  ceiling = std::min<int64_t>(ceiling, cap);
+  std::uniform_int_distribution<int64_t> pick(ceiling / 2, std::max<int64_t>(ceiling, 1));
+  return std::chrono::milliseconds(pick(s.random));
+}
+
+void retry_later(NotifierActor* self, std::chrono::milliseconds delay) {
+  self->state->waiting = true;
+  self->delayed_send(self, delay, retry_atom::value);
+}
+
+void delivered(NotifierState& s) {
+  s.checkpoint = s.queue.front().position;
+  write_checkpoint(s.db, s.checkpoint);
+  s.queue.pop_front();
+  s.attempts = 0;
+}
+
+// Sends the next message the log holds after the checkpoint, and asks for the one after
+// it through the mailbox, so a stop is never stuck behind a long backlog.
+void pump(NotifierActor* self) {
+  auto& s = *self->state;
+  if (s.waiting) return;
+  try {
+    {
+      if (s.queue.empty()) {
+        for (auto& e : s.store.read_after(s.checkpoint, 100))
+          s.queue.push_back(std::move(e));
+        if (s.queue.empty()) return;
+      }
+      const auto& event = s.queue.front();
+      auto result = s.client.send_message(s.settings.chat_id, notify::message_for(event, s.store));
+      using Kind = notify::SendResult::Kind;
+      if (result.kind == Kind::sent) {
+        s.metrics.notification_sent();
+        delivered(s);
+        return self->send(self, wake_atom::value);
+      }
+      if (result.kind == Kind::permanent) {
+        // Resending cannot help (a bad chat id or token): skipped, so the queue moves on.
+        spdlog::error("notifier: Telegram refused the message of event {} ({} {}); skipped",
+                      event.position, result.status, result.description);
+        s.metrics.notification_failed();
+        delivered(s);
+        return self->send(self, wake_atom::value);
+      }
+      ++s.attempts;
+      s.metrics.notification_retried();
+      auto delay = result.kind == Kind::rate_limited ? result.retry_after : backoff(s);
+      if (s.attempts == 1 || s.attempts % 10 == 0) {
+        spdlog::warn("notifier: event {} not delivered ({}{}), attempt {}, retrying in {} ms",
+                     event.position, result.status ? std::to_string(result.status) + " " : "",
+                     result.description, s.attempts, delay.count());
+      }
+      return retry_later(self, delay);
+    }
+  } catch (const std::exception& ex) {
+    // The database, not Telegram: try again in a while, from the same checkpoint.
+    ++s.attempts;
+    spdlog::error("notifier: {}", ex.what());
+    retry_later(self, backoff(s));
+  }
+}
+
+caf::behavior notifier(NotifierActor* self, std::shared_ptr<NotifierState> state) {
+  self->state = std::move(state);
+  self->send(self, wake_atom::value);  // whatever waited while the service was down
+  return {
+      [self](wake_atom) { pump(self); },
+      [self](retry_atom) {
+        self->state->waiting = false;
+        pump(self);
+      },
+      [self](stop_atom) { self->quit(); },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_notifier(caf::actor_system& sys, std::shared_ptr<NotifierState> state) {
+  // Detached: a send blocks on the network for up to its time-out.
+  return sys.spawn<caf::detached>(notifier, std::move(state));
+}
+
+}  // namespace catalog::actors

@@ -1,0 +1,41 @@
+// The notifier actor: follows the event log from its own checkpoint and sends one Telegram
+// message per event, in log order, at least once. The checkpoint moves only after Telegram
+// accepted a message, so a restart repeats at most the one in flight. Network errors and
+// 5xx are retried with capped exponential back-off and jitter, a 429 waits the retry_after
+// Telegram gave, a permanent refusal is logged, counted and skipped. It reads the log
+// itself, so writers never wait for it.
+//
+// Accepts: wake_atom (new events were committed), stop_atom.
+#pragma once
+
+#include <caf/all.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "metrics/metrics.hpp"
+
+namespace catalog::actors {
+
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
+
+struct NotifierSettings {
+  std::string database_path;
+  std::string api_base;
+  std::string bot_token;
+  std::string chat_id;
+  std::chrono::milliseconds send_timeout{std::chrono::seconds(10)};
+  std::chrono::milliseconds first_backoff{500};
+  std::chrono::milliseconds max_backoff{std::chrono::seconds(60)};
+};
+
+struct NotifierState;
+
+// Opens the notifier's connection and checkpoint. A notifier that has never run starts at
+// the head of the log: switching notifications on does not send the whole history.
+std::shared_ptr<NotifierState> open_notifier(const NotifierSettings& settings,
+                                             metrics::Metrics& metrics);
+
+caf::actor spawn_notifier(caf::actor_system& sys, std::shared_ptr<NotifierState> state);
+
+}  // namespace catalog::actors

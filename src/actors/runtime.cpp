@@ -1,0 +1,56 @@
+#include "actors/runtime.hpp"
+
+#include <future>
+
+#include "actors/catalog.hpp"
+#include "actors/live_hub.hpp"
+
+namespace catalog::actors {
+
+Runtime::Runtime(const std::string& path, bool sql_echo, metrics::Metrics& metrics) {
+  // Both states are opened before any actor runs, so a bad database fails here, on the
+  // caller's thread, with the caller's error handling.
+  auto projector_state = open_projector(path, sql_echo);
+  auto catalog_state = open_catalog(path, sql_echo);
+  config_.set("scheduler.max-threads", 2);
+  config_.set("logger.verbosity", caf::atom("quiet"));
+  system_ = std::make_unique<caf::actor_system>(config_);
+  projector_ = spawn_projector(*system_, std::move(projector_state));
+  hub_ = spawn_live_hub(*system_);
+  catalog_ = spawn_catalog(*system_, std::move(catalog_state), projector_, hub_, metrics);
+}
+
+Runtime::~Runtime() {
+  stop();
+}
+
+void Runtime::submit(events::Command command, Reply reply) const {
+  caf::anon_send(catalog_, CommandRequest{std::move(command), std::move(reply)});
+}
+
+events::Outcome Runtime::execute(events::Command command) const {
+  auto done = std::make_shared<std::promise<events::Outcome>>();
+  auto answer = done->get_future();
+  submit(std::move(command), [done](events::Outcome o) { done->set_value(std::move(o)); });
+  return answer.get();
+}
+
+void Runtime::start_notifier(const NotifierSettings& settings, metrics::Metrics& metrics) {
+  notifier_ = spawn_notifier(*system_, open_notifier(settings, metrics));
+  caf::actor notifier = notifier_;
+  // The hub only nudges: the notifier reads the events from the log itself, in order.
+  // Subscriber 0 is the notifier's; event streams count from 1.
+  caf::anon_send(
+      hub_,
+      Subscribe{0, [notifier](EventBatch) { caf::anon_send(notifier, wake_atom::value); }, [] {}});
+}
+
+void Runtime::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (notifier_) caf::anon_send(notifier_, stop_atom::value);
+  caf::anon_send(catalog_, stop_atom::value);
+  system_->await_all_actors_done();
+}
+
+}  // namespace catalog::actors
