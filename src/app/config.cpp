@@ -24,13 +24,29 @@ std::optional<std::string> nonempty(const Environment& env, const std::string& k
   return it->second;
 }
 
+// A refused value as it is quoted back: on one line, not too long, and with the
+// credentials of a URL ("user:password@") hidden.
+std::string shown(const std::string& value) {
+  std::string v = value;
+  if (auto scheme = v.find("://"); scheme != std::string::npos) {
+    auto end = v.find_first_of("/?#", scheme + 3);
+    auto at = v.rfind('@', end == std::string::npos ? v.size() : end);
+    if (at != std::string::npos && at > scheme) v.replace(scheme + 3, at - scheme - 3, "***");
+  }
+  for (char& c : v) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  if (v.size() > 120) v = v.substr(0, 120) + "...";
+  return v;
+}
+
 bool parse_bool(const std::string& key, const std::string& v) {
   std::string s;
   for (char c : v)
     s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (s == "1" || s == "true" || s == "yes" || s == "on") return true;
   if (s == "0" || s == "false" || s == "no" || s == "off" || s.empty()) return false;
-  throw ConfigError(key + "=" + v + " is not a boolean (use 1 or 0)");
+  throw ConfigError(key + "=" + shown(v) + " is not a boolean (use 1 or 0)");
 }
 
 bool starts_with(const std::string& s, std::string_view prefix) {
@@ -86,14 +102,16 @@ std::string database_path_from_url(const std::string& url) {
     if (!starts_with(url, scheme)) continue;
     std::string path = url.substr(scheme.size());
     if (path.empty())
-      throw ConfigError("DATABASE_URL=" + url + " names no database file (sqlite:///./catalog.db)");
+      throw ConfigError("DATABASE_URL=" + shown(url) +
+                        " names no database file (sqlite:///./catalog.db)");
     if (path.find('?') != std::string::npos)
-      throw ConfigError("DATABASE_URL=" + url + ": query parameters are not supported");
+      throw ConfigError("DATABASE_URL=" + shown(url) + ": query parameters are not supported");
     if (path == ":memory:")
-      throw ConfigError("DATABASE_URL=" + url + ": an in-memory database would lose the event log");
+      throw ConfigError("DATABASE_URL=" + shown(url) +
+                        ": an in-memory database would lose the event log");
     return path;  // "sqlite:////abs/x.db" leaves "/abs/x.db", as SQLAlchemy reads it
   }
-  throw ConfigError("DATABASE_URL=" + url +
+  throw ConfigError("DATABASE_URL=" + shown(url) +
                     " is not supported: use sqlite:///PATH (e.g. sqlite:///./catalog.db)");
 }
 
@@ -105,13 +123,14 @@ Config load_config(const Environment& env) {
     boost::system::error_code ec;
     boost::asio::ip::make_address(c.host, ec);
     if (ec)
-      throw ConfigError("HOST=" + *host + " is not an IP address (e.g. 127.0.0.1 or 0.0.0.0)");
+      throw ConfigError("HOST=" + shown(*host) +
+                        " is not an IP address (e.g. 127.0.0.1 or 0.0.0.0)");
   }
   if (auto port = nonempty(env, "PORT")) {
     unsigned value = 0;
     auto r = std::from_chars(port->data(), port->data() + port->size(), value);
     if (r.ec != std::errc{} || r.ptr != port->data() + port->size() || value > 65535)
-      throw ConfigError("PORT=" + *port + " is not a port number (0-65535)");
+      throw ConfigError("PORT=" + shown(*port) + " is not a port number (0-65535)");
     c.port = static_cast<unsigned short>(value);
   }
   c.telegram_bot_token = nonempty(env, "TELEGRAM_BOT_API_KEY");
@@ -123,7 +142,7 @@ Config load_config(const Environment& env) {
             : "TELEGRAM_USER_ID is set but TELEGRAM_BOT_API_KEY is not: set both or neither");
   if (auto base = nonempty(env, "TELEGRAM_API_BASE")) {
     if (!starts_with(*base, "https://") && !starts_with(*base, "http://"))
-      throw ConfigError("TELEGRAM_API_BASE=" + *base + " is not an http:// or https:// URL");
+      throw ConfigError("TELEGRAM_API_BASE=" + shown(*base) + " is not an http:// or https:// URL");
     c.telegram_api_base = *base;
     while (c.telegram_api_base.size() > 8 && c.telegram_api_base.back() == '/')
       c.telegram_api_base.pop_back();

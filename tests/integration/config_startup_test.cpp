@@ -1,0 +1,382 @@
+// The configuration as `catalog serve` meets it at start-up: a wrong value stops the server
+// with one line naming the variable, `.env` in the working directory is read under the
+// process environment, the FastAPI app's DATABASE_URL works, and a database that cannot be
+// created or wrong arguments end cleanly.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/http_client.hpp"
+#include "support/server_process.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace catalog::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// `catalog <args>` in `dir` with exactly `env` (plus PATH), stdout and stderr kept apart.
+// Unlike run_catalog it never waits for good: a server that wrongly starts is stopped.
+class Catalog {
+ public:
+  Catalog(const std::string& dir, const std::vector<std::string>& args, const Env& env)
+      : out_(dir + "/out-" + std::to_string(++count_)),
+        err_(dir + "/err-" + std::to_string(count_)) {
+    std::vector<std::string> argv_s{CATALOG_BINARY};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_s)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    Env full = env;
+    if (const char* path = getenv("PATH")) full.emplace("PATH", path);
+    for (const char* keep : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
+      if (const char* v = getenv(keep)) full.emplace(keep, v);
+    }
+    std::vector<std::string> env_s;
+    for (const auto& [k, v] : full)
+      env_s.push_back(k + "=" + v);
+    std::vector<char*> envp;
+    for (auto& e : env_s)
+      envp.push_back(e.data());
+    envp.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
+    int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) throw std::runtime_error("cannot start " + std::string(CATALOG_BINARY));
+  }
+  ~Catalog() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  Catalog(const Catalog&) = delete;
+  Catalog& operator=(const Catalog&) = delete;
+
+  // The exit status once the process ends by itself within `limit`; if it is still running
+  // then (a server that started), it is stopped and -1 returned.
+  int wait_exit(std::chrono::seconds limit = std::chrono::seconds(20)) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    stop();
+    return -1;
+  }
+
+  // The port of the "listening on" line; 0 if the process ends or says nothing in time.
+  unsigned short wait_listening() {
+    static const std::regex listening(R"(listening on http://[^:]+:(\d+))");
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::smatch m;
+      std::string text = err();
+      if (std::regex_search(text, m, listening)) {
+        auto port = static_cast<unsigned short>(std::stoi(m[1]));
+        while (std::chrono::steady_clock::now() < deadline) {
+          try {
+            if (http_get(port, "/health").status == 200) return port;
+          } catch (const std::exception&) {
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        return 0;
+      }
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return 0;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return 0;
+  }
+
+  // SIGTERM and wait; the exit status.
+  int stop() {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+  std::string out() const { return read_text(out_); }
+  std::string err() const { return read_text(err_); }
+
+ private:
+  static inline int count_ = 0;
+  std::string out_, err_;
+  pid_t pid_ = -1;
+};
+
+// A usable environment for `serve` in `dir`: its own database, any free port.
+Env good_env(const TempDir& dir) {
+  return {{"DATABASE_URL", database_url(dir.file("catalog.db"))}, {"PORT", "0"}};
+}
+
+// `serve` with `env` must stop at once: a non-zero exit, one line on stderr that names
+// `variable` (and shows no secret), and no server.
+void check_refused_at_start(const TempDir& dir, const Env& env, const std::string& variable) {
+  Catalog serve(dir.path(), {"serve"}, env);
+  int code = serve.wait_exit();
+  std::string err = serve.err();
+  INFO("exit " << code << "\nstderr: " << err << "\nstdout: " << serve.out());
+  CHECK(code > 0);
+  CHECK(code < 128);  // an exit, not a crash
+  CHECK(lines_of(err).size() == 1);
+  CHECK(contains(err, variable));
+  CHECK_FALSE(contains(err, "SECRET"));
+  CHECK_FALSE(contains(err + serve.out(), "listening"));
+}
+
+void check_refused_at_start(const TempDir& dir, const std::string& variable,
+                            const std::string& value) {
+  Env env = good_env(dir);
+  env[variable] = value;
+  INFO(variable << "=" << value);
+  check_refused_at_start(dir, env, variable);
+}
+
+}  // namespace
+
+TEST_CASE("an unusable DATABASE_URL stops the server with one line naming it") {
+  TempDir dir;
+  for (const std::string url : {"postgresql://localhost/catalog", "sqlite:///./x.db?mode=ro",
+                                "sqlite:///:memory:", "sqlite:///", "mysql://h/db"}) {
+    check_refused_at_start(dir, "DATABASE_URL", url);
+  }
+}
+
+TEST_CASE("a HOST that is not an address stops the server with one line naming it") {
+  TempDir dir;
+  for (const std::string host : {"not-a-host", "256.1.1.1", "127.0.0.1:80"})
+    check_refused_at_start(dir, "HOST", host);
+}
+
+TEST_CASE("a PORT that is not 0 to 65535 stops the server with one line naming it") {
+  TempDir dir;
+  for (const std::string port : {"-1", "65536", "abc", "80x"})
+    check_refused_at_start(dir, "PORT", port);
+}
+
+TEST_CASE("only one of the Telegram variables stops the server, showing no bot token") {
+  TempDir dir;
+  Env env = good_env(dir);
+  env["TELEGRAM_BOT_API_KEY"] = "123:SECRET";
+  check_refused_at_start(dir, env, "TELEGRAM_USER_ID");
+  env = good_env(dir);
+  env["TELEGRAM_USER_ID"] = "42";
+  check_refused_at_start(dir, env, "TELEGRAM_BOT_API_KEY");
+}
+
+TEST_CASE("a TELEGRAM_API_BASE that is not http or https stops the server") {
+  TempDir dir;
+  Env env = good_env(dir);
+  env["TELEGRAM_BOT_API_KEY"] = "123:SECRET";
+  env["TELEGRAM_USER_ID"] = "42";
+  env["CATALOG_API_TOKEN"] = "tok-SECRET";
+  env["TELEGRAM_API_BASE"] = "ftp://api.telegram.org";
+  check_refused_at_start(dir, env, "TELEGRAM_API_BASE");
+}
+
+TEST_CASE("an SQL_ECHO that is not a boolean stops the server, showing no secret") {
+  TempDir dir;
+  Env env = good_env(dir);
+  env["CATALOG_API_TOKEN"] = "tok-SECRET";
+  env["SQL_ECHO"] = "maybe";
+  check_refused_at_start(dir, env, "SQL_ECHO");
+}
+
+TEST_CASE("a wrong value in .env stops the server just like one in the environment") {
+  TempDir dir;
+  std::ofstream(dir.file(".env")) << "PORT=80x\n";
+  Env env{{"DATABASE_URL", database_url(dir.file("catalog.db"))}};
+  check_refused_at_start(dir, env, "PORT");
+}
+
+TEST_CASE("a malformed .env line stops the server with one line naming it") {
+  TempDir dir;
+  std::ofstream(dir.file(".env")) << "# settings\nPORT=0\nthis line is wrong\n";
+  Catalog serve(dir.path(), {"serve"}, {{"DATABASE_URL", database_url(dir.file("catalog.db"))}});
+  int code = serve.wait_exit();
+  std::string err = serve.err();
+  INFO("exit " << code << "\nstderr: " << err);
+  CHECK(code > 0);
+  CHECK(code < 128);
+  CHECK(lines_of(err).size() == 1);
+  CHECK(contains(err, ".env"));
+  CHECK(contains(err, "3"));
+  CHECK_FALSE(contains(err, "listening"));
+}
+
+TEST_CASE("a refused start-up leaves no database file behind") {
+  TempDir dir;
+  Env env = good_env(dir);
+  env["PORT"] = "abc";
+  Catalog serve(dir.path(), {"serve"}, env);
+  CHECK(serve.wait_exit() > 0);
+  CHECK_FALSE(fs::exists(dir.file("catalog.db")));
+}
+
+TEST_CASE("PORT and DATABASE_URL are read from .env in the working directory") {
+  TempDir dir;
+  std::ofstream(dir.file(".env")) << "# the catalog's settings\n"
+                                     "export PORT=0\n"
+                                     "DATABASE_URL=\"sqlite:///./from-dotenv.db\"  \n"
+                                     "SQL_ECHO=0 # quiet\n";
+  Catalog serve(dir.path(), {"serve"}, {});
+  unsigned short port = serve.wait_listening();
+  INFO(serve.err());
+  REQUIRE(port != 0);
+  CHECK(port != 8000);
+  CHECK(http_post(port, "/tags/", {{"name", "from .env"}}).status == 201);
+  CHECK(serve.stop() == 0);
+  CHECK(fs::exists(dir.file("from-dotenv.db")));
+  CHECK_FALSE(fs::exists(dir.file("catalog.db")));
+}
+
+TEST_CASE("the process environment wins over .env") {
+  TempDir dir;
+  // Were the .env values used, the server would refuse PORT or open the other database.
+  std::ofstream(dir.file(".env")) << "PORT=not-a-port\n"
+                                     "DATABASE_URL=sqlite:///./dotenv.db\n"
+                                     "CATALOG_API_TOKEN=from-dotenv\n";
+  Catalog serve(dir.path(), {"serve"},
+                {{"PORT", "0"},
+                 {"DATABASE_URL", "sqlite:///./environment.db"},
+                 {"CATALOG_API_TOKEN", "from-environment"}});
+  unsigned short port = serve.wait_listening();
+  INFO(serve.err());
+  REQUIRE(port != 0);
+  CHECK(http_post(port, "/tags/", {{"name", "a"}}, {{"Authorization", "Bearer from-dotenv"}})
+            .status == 401);
+  CHECK(http_post(port, "/tags/", {{"name", "b"}}, {{"Authorization", "Bearer from-environment"}})
+            .status == 201);
+  CHECK(serve.stop() == 0);
+  CHECK(fs::exists(dir.file("environment.db")));
+  CHECK_FALSE(fs::exists(dir.file("dotenv.db")));
+}
+
+TEST_CASE("a .env variable the environment does not set is still read") {
+  TempDir dir;
+  std::ofstream(dir.file(".env")) << "CATALOG_API_TOKEN=dotenv-token\n";
+  ServerProcess server(dir.path(), dir.file("catalog.db"));
+  CHECK(http_post(server.port(), "/tags/", {{"name", "a"}}).status == 401);
+  CHECK(http_post(server.port(), "/tags/", {{"name", "a"}},
+                  {{"Authorization", "Bearer dotenv-token"}})
+            .status == 201);
+}
+
+TEST_CASE("the FastAPI app's DATABASE_URL creates test.db in the working directory") {
+  TempDir dir;
+  Catalog serve(dir.path(), {"serve"},
+                {{"PORT", "0"}, {"DATABASE_URL", "sqlite+aiosqlite:///./test.db"}});
+  unsigned short port = serve.wait_listening();
+  INFO(serve.err());
+  REQUIRE(port != 0);
+  CHECK(fs::exists(dir.file("test.db")));
+  auto created = http_post(port, "/categories/", {{"name", "Гаджеты"}});
+  CHECK(created.status == 201);
+  CHECK(serve.stop() == 0);
+
+  // The same file serves again: it is the database, not a copy.
+  Catalog again(dir.path(), {"serve"},
+                {{"PORT", "0"}, {"DATABASE_URL", "sqlite+aiosqlite:///./test.db"}});
+  port = again.wait_listening();
+  REQUIRE(port != 0);
+  auto list = http_get(port, "/categories/").json();
+  REQUIRE(list.size() == 1);
+  CHECK(list[0]["name"] == "Гаджеты");
+  CHECK(again.stop() == 0);
+}
+
+TEST_CASE("an absolute DATABASE_URL is used whatever the working directory") {
+  TempDir dir, elsewhere;
+  std::string db = dir.file("absolute.db");
+  Catalog serve(elsewhere.path(), {"serve"}, {{"PORT", "0"}, {"DATABASE_URL", "sqlite:///" + db}});
+  REQUIRE(serve.wait_listening() != 0);
+  CHECK(serve.stop() == 0);
+  CHECK(fs::exists(db));
+}
+
+TEST_CASE("a database in a directory that does not exist stops the server with one line") {
+  TempDir dir;
+  Env env = good_env(dir);
+  env["DATABASE_URL"] = "sqlite:///./no/such/dir/catalog.db";
+  Catalog serve(dir.path(), {"serve"}, env);
+  int code = serve.wait_exit();
+  std::string err = serve.err();
+  INFO("exit " << code << "\nstderr: " << err);
+  CHECK(code == 1);
+  // The start-up log may come first; the error itself is one line that names the file.
+  std::vector<std::string> errors;
+  for (const auto& line : lines_of(err)) {
+    if (!contains(line, "[info]")) errors.push_back(line);
+  }
+  REQUIRE(errors.size() == 1);
+  CHECK(contains(errors[0], "no/such/dir/catalog.db"));
+  CHECK_FALSE(contains(err, "listening"));
+  CHECK_FALSE(fs::exists(dir.path() / "no"));
+}
+
+TEST_CASE("wrong arguments exit 2 with a usage line and start nothing") {
+  TempDir dir;
+  const std::vector<std::vector<std::string>> wrong{
+      {"serve", "--bogus"}, {"serve", "extra"}, {"bogus"}, {"--port", "80"}, {"seed", "--bogus"}};
+  for (const auto& args : wrong) {
+    Catalog run(dir.path(), args, good_env(dir));
+    int code = run.wait_exit();
+    std::string err = run.err();
+    INFO("args: " << args[0] << (args.size() > 1 ? " " + args[1] : "") << "\nexit " << code
+                  << "\nstderr: " << err);
+    CHECK(code == 2);
+    CHECK(contains(err, "usage"));
+    CHECK_FALSE(contains(err, "listening"));
+    CHECK_FALSE(fs::exists(dir.file("catalog.db")));
+  }
+}
