@@ -25,7 +25,7 @@ std::unique_ptr<db::Connection> open_existing(const std::string& path, db::OpenM
   if (!std::filesystem::exists(path))
     throw db::Error(SQLITE_CANTOPEN, "database " + path + " does not exist");
   auto conn = std::make_unique<db::Connection>(path, mode);
-  sqlite3_busy_timeout(conn->handle(), 5000);
+  db::wait_when_busy(*conn);
   return conn;
 }
 

@@ -30,7 +30,7 @@ std::unique_ptr<db::Connection> open_empty() {
 std::unique_ptr<db::Connection> open_for_reading(const std::string& path) {
   if (!file_exists(path)) return open_empty();
   auto conn = std::make_unique<db::Connection>(path, db::OpenMode::read_only);
-  sqlite3_busy_timeout(conn->handle(), 5000);
+  db::wait_when_busy(*conn);
   return conn;
 }
 

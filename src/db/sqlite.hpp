@@ -130,6 +130,10 @@ class Transaction {
   bool done_ = false;
 };
 
+// Retries briefly and often while another connection holds the write lock (about 5 s in
+// all), instead of SQLite's default waits of up to 100 ms.
+void wait_when_busy(Connection& db);
+
 // The pragmas every connection of the service uses: WAL, busy time-out, foreign keys off
 // (the projections keep their own integrity), and the durability level for writers.
 void configure(Connection& db, bool durable_writes);

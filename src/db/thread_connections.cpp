@@ -18,7 +18,7 @@ Connection& ThreadConnections::get() {
   auto& slot = mine[id_];
   if (!slot) {
     slot = std::make_unique<Connection>(path_, OpenMode::read_write);
-    sqlite3_busy_timeout(slot->handle(), 5000);
+    wait_when_busy(*slot);
     // A reader never writes; this makes a bug that tries fail loudly.
     slot->exec("PRAGMA query_only=1");
     slot->set_echo(sql_echo_);
