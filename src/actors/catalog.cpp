@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/fault_log.hpp"
 #include "actors/live_hub.hpp"
 #include "db/sqlite.hpp"
 #include "events/decide.hpp"
@@ -25,6 +26,7 @@ struct CatalogState {
   events::WriteModel model;
   events::Head head{0, std::string(events::genesis_hash)};  // the last committed event
   metrics::Metrics* metrics = nullptr;
+  FaultLog commit_faults{"catalog: cannot append to the event log; writes are answered 503"};
   events::Millis last_recorded_at = 0;
 
   // The batch being gathered: decided events not yet committed, and every command's
@@ -110,10 +112,11 @@ void flush(CatalogActor* self, const caf::actor& projector, const caf::actor& hu
   s.batch_open = false;
   try {
     commit(s);
+    if (!s.pending_events.empty()) s.commit_faults.succeeded();
     if (s.metrics) s.metrics->batch_committed(s.pending_answers.size(), s.pending_events.size());
   } catch (const std::exception& ex) {
     if (s.metrics) s.metrics->commit_failed();
-    spdlog::error("catalog: cannot append to the event log: {}", ex.what());
+    s.commit_faults.failed(ex.what());
     fail_batch(s, DomainError{DomainError::Kind::unavailable,
                               "the change could not be recorded: the event log is not "
                               "writable right now; nothing was changed"});

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <deque>
 #include <random>
 
@@ -38,6 +39,8 @@ struct NotifierState {
   std::deque<events::RecordedEvent> queue;  // read from the log, not yet delivered
   int attempts = 0;                         // failed sends of queue.front()
   bool waiting = false;                     // a retry is scheduled: wake-ups change nothing
+  // Set while a wake-up from a commit is in the mailbox (see make_waker).
+  std::shared_ptr<std::atomic<bool>> woken = std::make_shared<std::atomic<bool>>(false);
   std::mt19937_64 random{std::random_device{}()};
 };
 
@@ -133,7 +136,10 @@ caf::behavior notifier(NotifierActor* self, std::shared_ptr<NotifierState> state
   self->state = std::move(state);
   self->send(self, wake_atom::value);  // whatever waited while the service was down
   return {
-      [self](wake_atom) { pump(self); },
+      [self](wake_atom) {
+        self->state->woken->store(false);
+        pump(self);
+      },
       [self](retry_atom) {
         self->state->waiting = false;
         pump(self);
@@ -147,6 +153,13 @@ caf::behavior notifier(NotifierActor* self, std::shared_ptr<NotifierState> state
 caf::actor spawn_notifier(caf::actor_system& sys, std::shared_ptr<NotifierState> state) {
   // Detached: a send blocks on the network for up to its time-out.
   return sys.spawn<caf::detached>(notifier, std::move(state));
+}
+
+std::function<void()> make_waker(const caf::actor& notifier,
+                                 const std::shared_ptr<NotifierState>& state) {
+  return [notifier, woken = state->woken] {
+    if (!woken->exchange(true)) caf::anon_send(notifier, wake_atom::value);
+  };
 }
 
 }  // namespace catalog::actors

@@ -10,6 +10,7 @@
 
 #include <caf/all.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -37,5 +38,10 @@ std::shared_ptr<NotifierState> open_notifier(const NotifierSettings& settings,
                                              metrics::Metrics& metrics);
 
 caf::actor spawn_notifier(caf::actor_system& sys, std::shared_ptr<NotifierState> state);
+
+// Wakes the notifier after a commit. However many commits come while it is busy, at most
+// one wake-up waits in its mailbox, so a stop is never queued behind a long line of them.
+std::function<void()> make_waker(const caf::actor& notifier,
+                                 const std::shared_ptr<NotifierState>& state);
 
 }  // namespace catalog::actors

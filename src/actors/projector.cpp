@@ -5,6 +5,7 @@
 #include <chrono>
 #include <deque>
 
+#include "actors/fault_log.hpp"
 #include "db/sqlite.hpp"
 #include "events/event_store.hpp"
 #include "projections/catalog_projection.hpp"
@@ -34,6 +35,7 @@ struct ProjectorState {
   // read-your-writes.
   std::deque<ProjectBatch> waiting;
   bool retry_scheduled = false;
+  FaultLog faults{"projection: cannot apply committed events; their answers wait"};
 };
 
 std::shared_ptr<ProjectorState> open_projector(const std::string& path, bool sql_echo) {
@@ -82,8 +84,9 @@ caf::behavior projector(caf::stateful_actor<std::shared_ptr<ProjectorState>>* se
     auto& s = *self->state;
     try {
       drain(s);
+      s.faults.succeeded();
     } catch (const std::exception& ex) {
-      spdlog::error("projection: cannot apply events, will retry: {}", ex.what());
+      s.faults.failed(ex.what());
       if (!s.retry_scheduled) {
         s.retry_scheduled = true;
         self->delayed_send(self, std::chrono::milliseconds(200), retry_atom::value);

@@ -18,10 +18,11 @@ struct overloaded : F... {
 template <class... F>
 overloaded(F...) -> overloaded<F...>;
 
-// 180.0 reads as "180", 250.5 as "250.5".
+// 180.0 reads as "180", 250.5 as "250.5", 1e6 as "1000000": the shortest fixed notation
+// that reads back as the same number.
 std::string price(double v) {
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  char buf[400];  // room for the smallest positive double in fixed notation
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
   return std::string(buf, r.ptr);
 }
 
@@ -134,7 +135,7 @@ std::string cut_to_limit(std::string_view text, size_t max_units) {
   static constexpr std::string_view ellipsis = "…";  // one UTF-16 unit
   size_t units = 0;
   size_t i = 0;
-  size_t cut = std::string_view::npos;  // the last boundary that leaves room for "…"
+  size_t cut = 0;  // the last boundary that leaves room for "…"
   while (i < text.size()) {
     auto lead = static_cast<unsigned char>(text[i]);
     size_t len = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;

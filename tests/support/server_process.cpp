@@ -57,6 +57,8 @@ pid_t spawn(const std::string& dir, const std::vector<std::string>& args, const 
   posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
                                    0644);
   posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
+  // The test's own sockets (a fake Bot API listening) must not stay open in the server.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   pid_t pid = -1;
   int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
