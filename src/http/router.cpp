@@ -25,9 +25,8 @@ std::vector<std::string_view> segments(std::string_view path) {
   return out;
 }
 
-bool matches(std::string_view route, const std::vector<std::string_view>& path,
+bool matches(const std::vector<std::string>& parts, const std::vector<std::string_view>& path,
              std::vector<std::string>* ids) {
-  auto parts = segments(route);
   if (parts.size() != path.size()) return false;
   std::vector<std::string> captured;
   for (size_t i = 0; i < parts.size(); ++i) {
@@ -63,7 +62,10 @@ bool well_formed(std::string_view path) {
 
 void Router::add(beast_http::verb method, std::string_view route, OperationDoc doc,
                  Handler handler) {
-  entries_.push_back(Entry{method, std::string(route), std::move(doc), std::move(handler)});
+  std::vector<std::string> parts;
+  for (auto part : segments(route)) parts.emplace_back(part);
+  entries_.push_back(
+      Entry{method, std::string(route), std::move(doc), std::move(handler), std::move(parts)});
 }
 
 bool Router::authorized(const Request& request) const {
@@ -94,7 +96,7 @@ void Router::dispatch(const Request& request, Respond respond, TakeConnection ta
   std::string allow;
   for (const auto& e : entries_) {
     std::vector<std::string> ids;
-    if (!matches(e.route, parts, &ids)) continue;
+    if (!matches(e.segments, parts, &ids)) continue;
     if (e.method == request.method()) {
       matched = e.route;
       if (e.doc.mutation && !token_.empty() && !authorized(request)) {

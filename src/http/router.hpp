@@ -62,6 +62,7 @@ class Router {
     std::string route;
     OperationDoc doc;
     Handler handler;
+    std::vector<std::string> segments;  // of `route`, split once when added
   };
   const std::vector<Entry>& entries() const { return entries_; }
 

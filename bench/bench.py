@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+"""The catalog benchmark: the service, the HTTP ceiling and the FastAPI original, side by side.
+
+Starts each on a fresh database, seeds it through its API (10 categories, 50 tags, N products
+with 0-3 tags), runs wrk for every scenario (-t1, 32 and 256 connections, a warm-up, then a
+measured run) and prints one table with requests/s, p50, p99, errors, peak RSS and the ratios.
+Run it through bench/run.sh, which builds what it needs first.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LUA = os.path.join(HERE, "lua")
+
+SCENARIOS = [
+    ("1", "GET /products/{id}", "get_product"),
+    ("2", "GET /products/?limit=100", "list_products"),
+    ("3", "GET /products/?name=…&price&tag_ids=1,2&limit=50", "filter_products"),
+    ("4", "POST /products/", "post_product"),
+    ("5", "PUT /products/{id} (price)", "put_product"),
+    ("6", "mix: 90 % 1-3, 10 % 4-5", "mix"),
+]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url, seconds=600):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status < 500:
+                    return
+        except Exception:
+            time.sleep(0.2)
+    raise SystemExit(f"bench: {url} did not answer")
+
+
+def post(base, path, body):
+    req = urllib.request.Request(base + path, data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read())
+
+
+def total_products(base):
+    with urllib.request.urlopen(base + "/products/?limit=1", timeout=30) as r:
+        return int(r.headers.get("X-Total-Count") or len(json.loads(r.read())))
+
+
+def peak_rss_mb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def wrk(base, script, connections, seconds, products, extra_env=None):
+    env = dict(os.environ, BENCH_LUA_DIR=LUA, BENCH_PRODUCTS=str(products), **(extra_env or {}))
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
+           "-s", os.path.join(LUA, script + ".lua"), base]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+    return parse_wrk(out)
+
+
+def to_ms(text):
+    m = re.match(r"([\d.]+)(us|ms|s)", text)
+    value, unit = float(m.group(1)), m.group(2)
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+
+def parse_wrk(out):
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = to_ms(re.search(r"\s50%\s+(\S+)", out).group(1))
+    p99 = to_ms(re.search(r"\s99%\s+(\S+)", out).group(1))
+    errors = 0
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if m:
+        errors += int(m.group(1))
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if m:
+        errors += sum(int(x) for x in m.groups())
+    return {"rps": rps, "p50": p50, "p99": p99, "errors": errors}
+
+
+def seed(base, products):
+    for i in range(10):
+        post(base, "/categories/", {"name": f"Category {i + 1}"})
+    for i in range(50):
+        post(base, "/tags/", {"name": f"Tag {i + 1}"})
+    env = dict(os.environ, BENCH_LUA_DIR=LUA, BENCH_SEED=str(products))
+    started = time.monotonic()
+    subprocess.run(["wrk", "-t1", "-c32", "-d36000s", "--timeout", "30s", "-s",
+                    os.path.join(LUA, "seed.lua"), base], env=env, capture_output=True, check=True)
+    have = total_products(base)
+    if have < products:
+        raise SystemExit(f"bench: seeding {base} made {have} products of {products}")
+    return time.monotonic() - started
+
+
+class Target:
+    """A server under test, started in its own process group and stopped by that group."""
+
+    def __init__(self, name, cmd, port, env=None, cwd=None, log=None):
+        self.name, self.port = name, port
+        self.base = f"http://127.0.0.1:{port}"
+        self.proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=log, stderr=log,
+                                     start_new_session=True)
+
+    def server_pid(self):
+        # run.sh execs uvicorn and our binary is started directly: the child is the server.
+        return self.proc.pid
+
+    def stop(self):
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(30)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+def measure(target, products, args, scenarios):
+    rows = {}
+    for number, _, script in scenarios:
+        for c in args.connections:
+            wrk(target.base, script, c, args.warmup, products)
+            rows[(number, c)] = wrk(target.base, script, c, args.duration, products)
+            r = rows[(number, c)]
+            print(f"  {target.name:8} scenario {number} c={c:<3} {r['rps']:>10.0f} req/s "
+                  f"p50 {r['p50']:7.2f} ms  p99 {r['p99']:7.2f} ms  errors {r['errors']}",
+                  file=sys.stderr, flush=True)
+    return rows
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--products", type=int, default=10000)
+    p.add_argument("--duration", type=int, default=10)
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--connections", default="32,256")
+    p.add_argument("--catalog", default=os.path.join(HERE, "..", "build-release", "catalog"))
+    p.add_argument("--ceiling", default=os.path.join(HERE, "..", "build-release", "bench",
+                                                     "catalog_ceiling"))
+    p.add_argument("--peer", default=os.path.join(HERE, "..", "..", "shared", "peers", "fastapi",
+                                                  "run.sh"))
+    p.add_argument("--no-peer", action="store_true", help="skip the FastAPI original")
+    p.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = p.parse_args()
+    args.connections = [int(c) for c in args.connections.split(",")]
+    work = tempfile.mkdtemp(prefix="catalog-bench-")
+    log = open(os.path.join(work, "servers.log"), "w")
+    results = {}
+    try:
+        # The service.
+        port = free_port()
+        env = dict(os.environ, DATABASE_URL=f"sqlite:///{work}/catalog.db", PORT=str(port))
+        for k in ("TELEGRAM_BOT_API_KEY", "TELEGRAM_USER_ID", "CATALOG_API_TOKEN", "SQL_ECHO"):
+            env.pop(k, None)
+        started = time.monotonic()
+        ours = Target("catalog", [args.catalog, "serve"], port, env=env, cwd=work, log=log)
+        wait_for(ours.base + "/health")
+        print(f"catalog: seeding {args.products} products ...", file=sys.stderr, flush=True)
+        seed_s = seed(ours.base, args.products)
+        print(f"catalog: seeded in {seed_s:.1f} s ({args.products / seed_s:.0f} products/s)",
+              file=sys.stderr, flush=True)
+        with urllib.request.urlopen(ours.base + "/products/1", timeout=10) as r:
+            body_bytes = len(r.read())
+        results["catalog"] = measure(ours, args.products, args, SCENARIOS)
+        results["catalog_rss"] = peak_rss_mb(ours.server_pid())
+        ours.stop()
+
+        # Start-up to serving, on the database the run left behind.
+        t0 = time.monotonic()
+        again = Target("catalog", [args.catalog, "serve"], port, env=env, cwd=work, log=log)
+        wait_for(again.base + "/health")
+        results["startup_s"] = time.monotonic() - t0
+        again.stop()
+
+        # The ceiling: the same body size as scenario 1's answer.
+        cport = free_port()
+        ceiling = Target("ceiling", [args.ceiling, str(cport), str(body_bytes), "2"], cport,
+                         log=log)
+        wait_for(ceiling.base + "/")
+        results["ceiling"] = measure(ceiling, args.products, args, SCENARIOS[:1])
+        ceiling.stop()
+
+        # The FastAPI original, seeded the same way.
+        if not args.no_peer and os.path.exists(args.peer):
+            pport = free_port()
+            peer = Target("fastapi", [args.peer, str(pport), os.path.join(work, "peer.db")], pport,
+                          log=log)
+            wait_for(peer.base + "/products/")
+            print(f"fastapi: seeding {args.products} products ...", file=sys.stderr, flush=True)
+            seed(peer.base, args.products)
+            results["fastapi"] = measure(peer, args.products, args, SCENARIOS)
+            results["fastapi_rss"] = peak_rss_mb(peer.server_pid())
+            peer.stop()
+        print_table(results, args, body_bytes)
+    finally:
+        log.close()
+        if args.keep:
+            print(f"work directory: {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def print_table(results, args, body_bytes):
+    ours, ceiling, peer = results["catalog"], results["ceiling"], results.get("fastapi")
+    print(f"\ncatalog benchmark: {args.products} products, wrk -t1, {args.duration} s per run "
+          f"after {args.warmup} s warm-up; ceiling body {body_bytes} bytes")
+    head = (f"{'scenario':<48} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'err':>5}"
+            f" {'vs ceiling':>10} {'FastAPI req/s':>13} {'FA p99 ms':>9} {'vs FastAPI':>10}")
+    print(head)
+    print("-" * len(head))
+    for number, title, _ in SCENARIOS:
+        for c in args.connections:
+            r = ours[(number, c)]
+            line = (f"{number + '. ' + title:<48} {c:>5} {r['rps']:>9.0f} {r['p50']:>8.2f} "
+                    f"{r['p99']:>8.2f} {r['errors']:>5}")
+            ceil = ceiling.get((number, c)) if number == "1" else None
+            line += f" {r['rps'] / ceil['rps'] * 100:>9.0f}%" if ceil else f" {'':>10}"
+            if peer:
+                f = peer[(number, c)]
+                ratio = r["rps"] / f["rps"] if f["rps"] else float("inf")
+                line += f" {f['rps']:>13.0f} {f['p99']:>9.1f} {ratio:>9.0f}x"
+            print(line)
+    for c in args.connections:
+        cr = ceiling[("1", c)]
+        print(f"ceiling (Beast, fixed body) c={c}: {cr['rps']:.0f} req/s, p50 {cr['p50']:.2f} ms, "
+              f"p99 {cr['p99']:.2f} ms")
+    print(f"catalog peak RSS: {results['catalog_rss']:.0f} MB; start-up to serving on the "
+          f"final database: {results['startup_s']:.2f} s")
+    if peer:
+        print(f"FastAPI peak RSS: {results['fastapi_rss']:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

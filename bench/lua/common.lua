@@ -1,0 +1,52 @@
+-- Shared by the benchmark scripts: the catalog's size comes from the environment.
+products = tonumber(os.getenv("BENCH_PRODUCTS") or "10000")
+json_headers = {["Content-Type"] = "application/json"}
+math.randomseed(os.time() + math.floor(os.clock() * 1e6))
+
+words = {"portal", "plumbus", "meeseeks", "microverse", "butter", "szechuan", "cable",
+         "dark", "matter", "pickle", "gun", "box", "battery", "robot", "sauce", "helmet",
+         "squanchy", "flurbo", "schmeckle", "blaster", "crystal", "serum", "collar", "drive"}
+
+function product_name(i)
+  local a = words[(i * 7) % #words + 1]
+  local b = words[(i * 13 + 5) % #words + 1]
+  return string.format("%s %s %d-%d", a, b, i, math.random(1, 1e9))
+end
+
+function tag_list()
+  local n = math.random(0, 3)
+  local seen, out = {}, {}
+  for _ = 1, n do
+    local t = math.random(1, 50)
+    if not seen[t] then seen[t] = true; out[#out + 1] = tostring(t) end
+  end
+  return "[" .. table.concat(out, ",") .. "]"
+end
+
+function product_body(i)
+  return string.format(
+    '{"name":"%s","price_shmeckles":%d.%d,"price_flurbos":%d,"category_id":%d,"tag_ids":%s}',
+    product_name(i), math.random(1, 1000), math.random(0, 99), math.random(1, 700),
+    math.random(1, 10), tag_list())
+end
+
+function get_product() return wrk.format("GET", "/products/" .. math.random(1, products)) end
+function list_products() return wrk.format("GET", "/products/?limit=100") end
+
+syllables = {"por", "plu", "mee", "mic", "but", "sze", "cab", "dar", "mat", "pic", "box", "bat"}
+function filter_products()
+  local s = syllables[math.random(1, #syllables)]
+  return wrk.format("GET", "/products/?name=" .. s ..
+    "&min_price_shmeckles=10&max_price_shmeckles=500&tag_ids=1,2&limit=50")
+end
+
+created = 0
+function post_product()
+  created = created + 1
+  return wrk.format("POST", "/products/", json_headers, product_body(created))
+end
+
+function put_product()
+  local body = string.format('{"price_shmeckles":%d.%d}', math.random(1, 1000), math.random(0, 99))
+  return wrk.format("PUT", "/products/" .. math.random(1, products), json_headers, body)
+end

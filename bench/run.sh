@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The benchmark in one command: builds Release (and the ceiling server), then runs
+# bench/bench.py: the service, the HTTP ceiling and the FastAPI original (../shared/peers)
+# side by side, one table. Options go to bench.py, e.g. --products 1000000 --no-peer.
+# Run it with nothing else running: the machine's two cores are the resource measured.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/install-deps.sh"
+if ! command -v wrk >/dev/null; then
+  sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get install -y -qq wrk >/dev/null
+fi
+cmake -S "$root" -B "$root/build-release" -DCMAKE_BUILD_TYPE=Release -DCATALOG_TESTS=OFF \
+  -DCATALOG_BENCH=ON >/dev/null
+cmake --build "$root/build-release" -j2 --target catalog catalog_ceiling
+exec python3 "$root/bench/bench.py" "$@"
