@@ -7,6 +7,7 @@
 #include "actors/fault_log.hpp"
 #include "actors/live_hub.hpp"
 #include "db/sqlite.hpp"
+#include "db/writer.hpp"
 #include "events/decide.hpp"
 #include "events/event_store.hpp"
 #include "events/hash_chain.hpp"
@@ -19,10 +20,10 @@ using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using events::DomainError;
 
 struct CatalogState {
-  explicit CatalogState(const std::string& path) : db(path, db::OpenMode::read_write), store(db) {}
+  CatalogState(const std::string& path, bool sql_echo) : writer(path, true, sql_echo) {}
 
-  db::Connection db;
-  events::EventStore store;
+  db::Writer writer;
+  events::EventStore store() { return events::EventStore(writer.get()); }
   events::WriteModel model;
   events::Head head{0, std::string(events::genesis_hash)};  // the last committed event
   metrics::Metrics* metrics = nullptr;
@@ -41,7 +42,7 @@ namespace {
 // Folds events that are in the log but not yet in the write model: the whole log at start,
 // and whatever another writer appended when a commit finds the head moved.
 void catch_up(CatalogState& s) {
-  s.store.for_each_after(s.head.position, [&s](const events::RecordedEvent& e) {
+  s.store().for_each_after(s.head.position, [&s](const events::RecordedEvent& e) {
     s.model.apply(events::from_json(e.type, nlohmann::json::parse(e.data)), e.recorded_at);
     s.last_recorded_at = std::max(s.last_recorded_at, e.recorded_at);
     s.head = events::Head{e.position, e.hash};
@@ -87,8 +88,12 @@ void fail_batch(CatalogState& s, const DomainError& error) {
 // the head the log really has, not when the commands were decided.
 void commit(CatalogState& s) {
   if (s.pending_events.empty()) return;
-  db::Transaction txn(s.db);
-  events::Head head = s.store.head();
+  // While the log refuses writes, each attempt starts on a fresh connection if the old one
+  // is read-only: the file may be writable again by now.
+  if (s.commit_faults.failing()) s.writer.recover();
+  auto store = s.store();
+  db::Transaction txn(s.writer.get());
+  events::Head head = store.head();
   if (head.position != s.head.position)
     throw std::runtime_error("the event log was written by another process (head " +
                              std::to_string(head.position) + ", expected " +
@@ -97,7 +102,7 @@ void commit(CatalogState& s) {
     rec.position = ++head.position;
     rec.hash = events::chain_hash(head.hash, rec);
     head.hash = rec.hash;
-    s.store.append(rec);
+    store.append(rec);
   }
   txn.commit();
   s.head = std::move(head);
@@ -174,9 +179,7 @@ caf::behavior catalog(CatalogActor* self, std::shared_ptr<CatalogState> state, c
 }  // namespace
 
 std::shared_ptr<CatalogState> open_catalog(const std::string& path, bool sql_echo) {
-  auto s = std::make_shared<CatalogState>(path);
-  db::configure(s->db, true);
-  s->db.set_echo(sql_echo);
+  auto s = std::make_shared<CatalogState>(path, sql_echo);
   catch_up(*s);
   return s;
 }

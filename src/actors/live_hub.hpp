@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "events/recorded_event.hpp"
+#include "metrics/metrics.hpp"
 
 namespace catalog::actors {
 
@@ -36,7 +37,8 @@ struct Unsubscribe {
   uint64_t id;
 };
 
-caf::actor spawn_live_hub(caf::actor_system& sys);
+// Keeps `metrics.event_streams` at the number of subscribed event streams.
+caf::actor spawn_live_hub(caf::actor_system& sys, metrics::Metrics& metrics);
 
 }  // namespace catalog::actors
 

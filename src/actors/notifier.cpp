@@ -8,6 +8,7 @@
 
 #include "actors/projector.hpp"
 #include "db/sqlite.hpp"
+#include "db/writer.hpp"
 #include "events/event_store.hpp"
 #include "notify/checkpoint.hpp"
 #include "notify/message.hpp"
@@ -25,14 +26,12 @@ using retry_atom = caf::atom_constant<caf::atom("nretry")>;
 struct NotifierState {
   NotifierState(const NotifierSettings& s, metrics::Metrics& m)
       : settings(s),
-        db(s.database_path, db::OpenMode::read_write),
-        store(db),
+        writer(s.database_path, false, false),
         client(s.api_base, s.bot_token, s.send_timeout),
         metrics(m) {}
 
   NotifierSettings settings;
-  db::Connection db;
-  events::EventStore store;
+  db::Writer writer;
   notify::TelegramClient client;
   metrics::Metrics& metrics;
   int64_t checkpoint = 0;
@@ -47,11 +46,10 @@ struct NotifierState {
 std::shared_ptr<NotifierState> open_notifier(const NotifierSettings& settings,
                                              metrics::Metrics& metrics) {
   auto s = std::make_shared<NotifierState>(settings, metrics);
-  db::configure(s->db, false);
-  s->checkpoint = read_checkpoint(s->db);
+  s->checkpoint = read_checkpoint(s->writer.get());
   if (s->checkpoint < 0) {
-    s->checkpoint = s->store.head().position;
-    write_checkpoint(s->db, s->checkpoint);
+    s->checkpoint = events::EventStore(s->writer.get()).head().position;
+    write_checkpoint(s->writer.get(), s->checkpoint);
     spdlog::info("notifier: first start, messages begin after position {}", s->checkpoint);
   } else {
     spdlog::info("notifier: resuming after position {}", s->checkpoint);
@@ -81,7 +79,7 @@ void retry_later(NotifierActor* self, std::chrono::milliseconds delay) {
 
 void delivered(NotifierState& s) {
   s.checkpoint = s.queue.front().position;
-  write_checkpoint(s.db, s.checkpoint);
+  write_checkpoint(s.writer.get(), s.checkpoint);
   s.queue.pop_front();
   s.attempts = 0;
 }
@@ -93,13 +91,14 @@ void pump(NotifierActor* self) {
   if (s.waiting) return;
   try {
     {
+      events::EventStore store(s.writer.get());
       if (s.queue.empty()) {
-        for (auto& e : s.store.read_after(s.checkpoint, 100))
+        for (auto& e : store.read_after(s.checkpoint, 100))
           s.queue.push_back(std::move(e));
         if (s.queue.empty()) return;
       }
       const auto& event = s.queue.front();
-      auto result = s.client.send_message(s.settings.chat_id, notify::message_for(event, s.store));
+      auto result = s.client.send_message(s.settings.chat_id, notify::message_for(event, store));
       using Kind = notify::SendResult::Kind;
       if (result.kind == Kind::sent) {
         s.metrics.notification_sent();
@@ -128,6 +127,7 @@ void pump(NotifierActor* self) {
     // The database, not Telegram: try again in a while, from the same checkpoint.
     ++s.attempts;
     spdlog::error("notifier: {}", ex.what());
+    s.writer.recover();
     retry_later(self, backoff(s));
   }
 }

@@ -7,6 +7,7 @@
 
 #include "actors/fault_log.hpp"
 #include "db/sqlite.hpp"
+#include "db/writer.hpp"
 #include "events/event_store.hpp"
 #include "projections/catalog_projection.hpp"
 
@@ -15,21 +16,25 @@ namespace catalog::actors {
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 
 struct ProjectorState {
-  explicit ProjectorState(const std::string& path)
-      : db(path, db::OpenMode::read_write), projection(db), store(db) {}
+  // The read model can be rebuilt from the log, so its commits need not wait for fsync:
+  // after a power loss the checkpoint rolls back with the rows and the log is re-applied.
+  ProjectorState(const std::string& path, bool sql_echo) : writer(path, false, sql_echo) {}
+
+  projections::CatalogProjection projection() {
+    return projections::CatalogProjection(writer.get());
+  }
 
   // Applies what the log holds beyond the checkpoint, in bounded transactions.
   void catch_up() {
+    events::EventStore store(writer.get());
     for (;;) {
-      auto batch = store.read_after(projection.checkpoint(), 5000);
+      auto batch = store.read_after(projection().checkpoint(), 5000);
       if (batch.empty()) return;
-      projection.apply_batch(batch);
+      projection().apply_batch(batch);
     }
   }
 
-  db::Connection db;
-  projections::CatalogProjection projection;
-  events::EventStore store;
+  db::Writer writer;
   // Batches that could not be applied yet (the database refused the write); their answers
   // wait with them, because answering before the read model shows a change would break
   // read-your-writes.
@@ -39,11 +44,7 @@ struct ProjectorState {
 };
 
 std::shared_ptr<ProjectorState> open_projector(const std::string& path, bool sql_echo) {
-  auto s = std::make_shared<ProjectorState>(path);
-  // The read model can be rebuilt from the log, so its commits need not wait for fsync:
-  // after a power loss the checkpoint rolls back with the rows and the log is re-applied.
-  db::configure(s->db, false);
-  s->db.set_echo(sql_echo);
+  auto s = std::make_shared<ProjectorState>(path, sql_echo);
   s->catch_up();
   return s;
 }
@@ -59,16 +60,16 @@ void drain(ProjectorState& s) {
       // Anything between the checkpoint and this batch (there should be nothing) comes from
       // the log first, so the tables never skip an event; what the tables already have
       // (after such a catch-up) is not applied twice.
-      if (events.front().position > s.projection.checkpoint() + 1) s.catch_up();
-      int64_t at = s.projection.checkpoint();
+      if (events.front().position > s.projection().checkpoint() + 1) s.catch_up();
+      int64_t at = s.projection().checkpoint();
       if (events.front().position > at) {
-        s.projection.apply_batch(events);
+        s.projection().apply_batch(events);
       } else {
         std::vector<events::RecordedEvent> fresh;
         for (const auto& e : events) {
           if (e.position > at) fresh.push_back(e);
         }
-        s.projection.apply_batch(fresh);
+        s.projection().apply_batch(fresh);
       }
     }
     for (auto& a : batch.answers)
@@ -83,6 +84,7 @@ caf::behavior projector(caf::stateful_actor<std::shared_ptr<ProjectorState>>* se
   auto attempt = [self] {
     auto& s = *self->state;
     try {
+      if (s.faults.failing()) s.writer.recover();
       drain(s);
       s.faults.succeeded();
     } catch (const std::exception& ex) {

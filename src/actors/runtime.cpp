@@ -16,7 +16,7 @@ Runtime::Runtime(const std::string& path, bool sql_echo, metrics::Metrics& metri
   config_.set("logger.verbosity", caf::atom("quiet"));
   system_ = std::make_unique<caf::actor_system>(config_);
   projector_ = spawn_projector(*system_, std::move(projector_state));
-  hub_ = spawn_live_hub(*system_);
+  hub_ = spawn_live_hub(*system_, metrics);
   catalog_ = spawn_catalog(*system_, std::move(catalog_state), projector_, hub_, metrics);
 }
 

@@ -148,6 +148,14 @@ Config load_config(const Environment& env) {
       c.telegram_api_base.pop_back();
   }
   c.api_token = nonempty(env, "CATALOG_API_TOKEN");
+  if (auto cap = nonempty(env, "CATALOG_MAX_CONNECTIONS")) {
+    size_t value = 0;
+    auto r = std::from_chars(cap->data(), cap->data() + cap->size(), value);
+    if (r.ec != std::errc{} || r.ptr != cap->data() + cap->size() || value < 1 || value > 1000000)
+      throw ConfigError("CATALOG_MAX_CONNECTIONS=" + shown(*cap) +
+                        " is not a number from 1 to 1000000");
+    c.max_connections = value;
+  }
   if (auto echo = env.find("SQL_ECHO"); echo != env.end())
     c.sql_echo = parse_bool("SQL_ECHO", echo->second);
   return c;

@@ -25,6 +25,8 @@ struct Config {
   std::string telegram_api_base = "https://api.telegram.org";
   std::optional<std::string> api_token;
   bool sql_echo = false;
+  // Connections past this many are answered 503 and closed (CATALOG_MAX_CONNECTIONS).
+  size_t max_connections = 10000;
 };
 
 using Environment = std::map<std::string, std::string>;

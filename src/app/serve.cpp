@@ -41,6 +41,9 @@ int serve(const Config& config) {
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Past a file-size limit (RLIMIT_FSIZE) a write must fail with EFBIG, which SQLite reports
+  // and the catalog answers with 503, instead of the signal killing the process.
+  signal(SIGXFSZ, SIG_IGN);
 
   auto started = std::chrono::steady_clock::now();
   spdlog::info("catalog starting: database {}", config.database_path);
@@ -85,8 +88,9 @@ int serve(const Config& config) {
   if (config.api_token) router.require_token(*config.api_token);
 
   int io_threads = std::max(1u, std::thread::hardware_concurrency());
-  http::Server server(router, http::Limits{}, config.host, config.port, io_threads, connections,
-                      metrics);
+  http::Limits limits;
+  limits.max_connections = config.max_connections;
+  http::Server server(router, limits, config.host, config.port, io_threads, connections, metrics);
   spdlog::info("listening on http://{}:{} ({} io threads, mutations {})", config.host,
                server.port(), io_threads,
                config.api_token ? "need the bearer token" : "open to every client");

@@ -32,15 +32,34 @@ Server::Server(const Router& router, Limits limits, const std::string& host, uns
 
 Server::~Server() = default;
 
+namespace {
+
+const std::string too_many = [] {
+  std::string body = R"({"detail":"Too many open connections; try again"})";
+  return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\n"
+         "Connection: close\r\nRetry-After: 1\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}();
+
+// Past the cap a connection costs one non-blocking write and a close, and no memory: the
+// answer either fits in the socket buffer at once or is not sent at all.
+void refuse(tcp::socket& socket) {
+  boost::system::error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(net::buffer(too_many.data(), too_many.size()), ignored);
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
+
+}  // namespace
+
 void Server::accept() {
   acceptor_.async_accept(net::make_strand(ioc_), [this](boost::system::error_code ec,
                                                         tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
     if (!ec) {
       if (count_->connections.load() >= limits_.max_connections) {
-        // Past the cap a connection costs nothing but this close: memory stays bounded.
-        boost::system::error_code ignored;
-        socket.close(ignored);
+        refuse(socket);
       } else {
         socket.set_option(tcp::no_delay(true), ec);
         std::make_shared<Session>(std::move(socket), router_, limits_, count_, metrics_)->start();

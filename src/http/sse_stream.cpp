@@ -39,12 +39,10 @@ SseStream::SseStream(beast::tcp_stream stream, const Services& services, int64_t
       last_sent_(after),
       keep_alive_(stream_.get_executor()) {
   ++count_->connections;
-  if (services_.metrics) ++services_.metrics->event_streams;
 }
 
 SseStream::~SseStream() {
   --count_->connections;
-  if (services_.metrics) --services_.metrics->event_streams;
   services_.live.unsubscribe(id_);
 }
 

@@ -1,0 +1,28 @@
+#include "db/writer.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace catalog::db {
+
+Writer::Writer(std::string path, bool durable, bool sql_echo)
+    : path_(std::move(path)), durable_(durable), sql_echo_(sql_echo) {
+  open();
+}
+
+void Writer::open() {
+  auto conn = std::make_unique<Connection>(path_, OpenMode::read_write);
+  configure(*conn, durable_);
+  conn->set_echo(sql_echo_);
+  conn_ = std::move(conn);
+}
+
+void Writer::recover() {
+  if (sqlite3_db_readonly(conn_->handle(), "main") != 1) return;
+  try {
+    open();
+  } catch (const std::exception& ex) {
+    spdlog::debug("reopening {} failed: {}", path_, ex.what());
+  }
+}
+
+}  // namespace catalog::db
