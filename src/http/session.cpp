@@ -218,7 +218,7 @@ void Session::refuse(beast_http::status status, std::string_view detail) {
 void Session::record(int status) {
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-  std::string method = route_ == "unparsed" ? "-" : std::string(request_.method_string());
+  std::string_view method = route_ == "unparsed" ? "-" : request_.method_string();
   metrics_.request_done(route_, method, status, seconds);
   spdlog::info("{} {} {} {:.3f}ms id={}", method, route_, status, seconds * 1000, request_id_);
 }

@@ -75,11 +75,17 @@ void Histogram<N>::render(std::string& out, const std::string& name,
 template class Histogram<12>;
 template class Histogram<10>;
 
-void Metrics::request_done(const std::string& route, const std::string& method, int status,
+void Metrics::request_done(std::string_view route, std::string_view method, int status,
                            double seconds) {
   {
     std::lock_guard lock(requests_mutex_);
-    ++requests_[{route, method, status}];
+    auto r = requests_.find(route);
+    if (r == requests_.end())
+      r = requests_.emplace(std::string(route), decltype(r->second){}).first;
+    auto m = r->second.find(method);
+    if (m == r->second.end())
+      m = r->second.emplace(std::string(method), std::map<int, uint64_t>{}).first;
+    ++m->second[status];
   }
   latency_.observe(seconds);
 }
@@ -96,12 +102,15 @@ std::string Metrics::render(const Snapshot& p) const {
          "HTTP requests answered, by route template, method and status.");
   {
     std::lock_guard lock(requests_mutex_);
-    for (const auto& [key, count] : requests_) {
-      const auto& [route, method, status] = key;
-      sample(out, "catalog_http_requests_total",
-             "route=\"" + label_value(route) + "\",method=\"" + label_value(method) +
-                 "\",status=\"" + std::to_string(status) + "\"",
-             static_cast<double>(count));
+    for (const auto& [route, methods] : requests_) {
+      for (const auto& [method, statuses] : methods) {
+        for (const auto& [status, count] : statuses) {
+          sample(out, "catalog_http_requests_total",
+                 "route=\"" + label_value(route) + "\",method=\"" + label_value(method) +
+                     "\",status=\"" + std::to_string(status) + "\"",
+                 static_cast<double>(count));
+        }
+      }
     }
   }
   header(out, "catalog_http_request_duration_seconds", "histogram",

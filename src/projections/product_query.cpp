@@ -26,6 +26,18 @@ std::string_view sort_column(SortKey key) {
   return "p.id";
 }
 
+// The text as one FTS5 phrase: inside double quotes, with its own quotes doubled, so no
+// character of it is read as query syntax.
+std::string fts_phrase(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
 }  // namespace
 
 ProductQuery build_product_query(const ProductFilter& f) {
@@ -34,7 +46,13 @@ ProductQuery build_product_query(const ProductFilter& f) {
     where += where.empty() ? "WHERE " : " AND ";
     where += condition;
   };
-  if (f.name) add("instr(p.name_folded, ?) > 0");
+  std::string folded = f.name ? text::fold(*f.name) : std::string();
+  // Three characters or more: the trigram index finds the candidates. Shorter: a scan.
+  bool indexed = f.name && text::length(folded) >= 3;
+  if (f.name) {
+    add(indexed ? "p.id IN (SELECT rowid FROM products_search WHERE products_search MATCH ?)"
+                : "instr(p.name_folded, ?) > 0");
+  }
   if (f.category_id) add("p.category_id = ?");
   if (!f.tag_ids.empty()) {
     if (f.all_tags) {
@@ -58,11 +76,11 @@ ProductQuery build_product_query(const ProductFilter& f) {
   if (f.sort != SortKey::id) q.order_and_page += ", p.id";
   q.order_and_page += " LIMIT ? OFFSET ?";
 
-  std::string folded = f.name ? text::fold(*f.name) : std::string();
   std::string tags = nlohmann::json(f.tag_ids).dump();
-  q.bind_filters = [f, folded = std::move(folded), tags = std::move(tags)](db::Statement& s) {
+  std::string needle = indexed ? fts_phrase(folded) : folded;
+  q.bind_filters = [f, needle = std::move(needle), tags = std::move(tags)](db::Statement& s) {
     int i = 1;
-    if (f.name) s.bind(i++, folded);
+    if (f.name) s.bind(i++, needle);
     if (f.category_id) s.bind(i++, *f.category_id);
     if (!f.tag_ids.empty()) {
       s.bind(i++, tags);

@@ -74,15 +74,21 @@ std::optional<NamedView> ReadModel::named(Resource kind, Id id) {
 }
 
 std::optional<ProductView> ReadModel::product(Id id) {
-  std::vector<ProductView> one;
+  ProductView v;
   {
     db::Reset s(db_.cached(std::string(product_columns) + "WHERE p.id = ?"));
     s->bind(1, id);
     if (!s->step()) return std::nullopt;
-    one.push_back(product_row(*s));
+    v = product_row(*s);
   }
-  attach_tags(db_, one);
-  return std::move(one.front());
+  // One product: its tags by the primary key, not through the page query's json_each.
+  db::Reset s(db_.cached(
+      "SELECT t.id, t.name, t.version FROM product_tags pt JOIN tags t ON t.id = pt.tag_id "
+      "WHERE pt.product_id = ? ORDER BY t.id"));
+  s->bind(1, id);
+  while (s->step())
+    v.tags.push_back(NamedView{s->int64(0), s->text(1), s->int64(2)});
+  return v;
 }
 
 std::optional<Id> ReadModel::named_id(Resource kind, std::string_view name) {

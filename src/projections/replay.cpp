@@ -10,21 +10,37 @@
 namespace catalog::projections {
 
 std::vector<std::string> drop_read_model_indexes(db::Connection& db) {
-  std::vector<std::string> names, creates;
+  std::vector<std::pair<std::string, std::string>> dropped;  // (DROP ..., CREATE ...)
   {
     db::Statement list(
         db,
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-        "AND tbl_name IN ('categories', 'tags', 'products', 'product_tags')");
+        "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+        "AND sql IS NOT NULL AND tbl_name IN ('categories', 'tags', 'products', 'product_tags')");
     while (list.step()) {
-      names.push_back(list.text(0));
-      creates.push_back(list.text(1));
+      // The names come from the schema, never from input; quoting keeps any name intact.
+      std::string kind = list.text(0) == "index" ? "INDEX" : "TRIGGER";
+      dropped.emplace_back("DROP " + kind + " \"" + list.text(1) + "\"", list.text(2));
     }
   }
-  // The names come from the schema, never from input; quoting keeps any name intact.
-  for (const auto& name : names)
-    db.exec("DROP INDEX \"" + name + "\"");
+  std::vector<std::string> creates;
+  for (auto& [drop, create] : dropped) {
+    db.exec(drop);
+    creates.push_back(std::move(create));
+  }
   return creates;
+}
+
+void rebuild_search_indexes(db::Connection& db) {
+  std::vector<std::string> tables;
+  {
+    db::Statement list(db,
+                       "SELECT name FROM sqlite_master WHERE type = 'table' "
+                       "AND sql LIKE 'CREATE VIRTUAL TABLE%USING fts5%'");
+    while (list.step())
+      tables.push_back(list.text(0));
+  }
+  for (const auto& t : tables)
+    db.exec("INSERT INTO \"" + t + "\" (\"" + t + "\") VALUES ('rebuild')");
 }
 
 ReplayStats replay(db::Connection& db, const std::function<void(int64_t, int64_t)>& progress) {
@@ -37,10 +53,11 @@ ReplayStats replay(db::Connection& db, const std::function<void(int64_t, int64_t
   db.exec("PRAGMA cache_size=-262144");
   db::Transaction txn(db);
   int64_t total = store.head().position;
-  projection.clear();
   // Indexes are built again at the end, from sorted data, which is several times faster
-  // than keeping them up to date row by row.
+  // than keeping them up to date row by row; so is the name search, whose triggers would
+  // otherwise index every name one by one.
   auto indexes = drop_read_model_indexes(db);
+  projection.clear();
   int64_t at = 0;
   store.for_each_after(0, [&](const events::RecordedEvent& e) {
     projection.apply(e);
@@ -50,6 +67,7 @@ ReplayStats replay(db::Connection& db, const std::function<void(int64_t, int64_t
   projection.set_checkpoint(at);
   for (const auto& sql : indexes)
     db.exec(sql);
+  rebuild_search_indexes(db);
   txn.commit();
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (progress) progress(stats.events, total);

@@ -16,9 +16,13 @@ struct ReplayStats {
   double seconds = 0;
 };
 
-// Drops the secondary indexes of the read tables and returns the SQL that creates them
-// again (taken from the schema, so a migration that adds one needs no change here).
+// Drops the secondary indexes and the triggers of the read tables and returns the SQL that
+// creates them again (taken from the schema, so a migration that adds one needs no change
+// here).
 std::vector<std::string> drop_read_model_indexes(db::Connection& db);
+
+// Rebuilds every full-text index from the table it indexes.
+void rebuild_search_indexes(db::Connection& db);
 
 // `progress` is called now and then with (events applied, events in the log).
 ReplayStats replay(db::Connection& db, const std::function<void(int64_t, int64_t)>& progress = {});

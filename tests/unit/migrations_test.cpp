@@ -97,18 +97,19 @@ TEST_CASE("upgrading to head creates the event log and the read model", "[migrat
   auto conn = open(file);
   Migrator migrator(conn, catalog::db::embedded_migrations());
   REQUIRE(migrator.current() == 0);
-  REQUIRE(migrator.head() == 3);
-  REQUIRE(migrator.pending() == std::vector<int>{1, 2, 3});
+  REQUIRE(migrator.head() == 4);
+  REQUIRE(migrator.pending() == std::vector<int>{1, 2, 3, 4});
 
   migrator.upgrade(migrator.head());
 
-  CHECK(migrator.current() == 3);
+  CHECK(migrator.current() == 4);
   CHECK(migrator.pending().empty());
   CHECK(has_table(conn, "events"));
   CHECK(has_table(conn, "products"));
   CHECK(has_table(conn, "projection_checkpoints"));
   CHECK(has_table(conn, "notifier_checkpoints"));
-  CHECK(count(conn, "SELECT count(*) FROM schema_migrations WHERE applied_at <> ''") == 3);
+  CHECK(has_table(conn, "products_search"));
+  CHECK(count(conn, "SELECT count(*) FROM schema_migrations WHERE applied_at <> ''") == 4);
   CHECK(count(conn,
               "SELECT count(*) FROM schema_migrations WHERE revision = 1 AND "
               "name = 'event_log'") == 1);
@@ -189,13 +190,13 @@ TEST_CASE("targets are read as head, revisions and relative steps", "[migrations
   auto conn = open(file);
   Migrator migrator(conn, catalog::db::embedded_migrations());
 
-  CHECK(migrator.resolve_upgrade_target("head") == 3);
+  CHECK(migrator.resolve_upgrade_target("head") == 4);
   CHECK(migrator.resolve_upgrade_target("1") == 1);
   CHECK(migrator.resolve_upgrade_target("0002") == 2);
   CHECK(migrator.resolve_upgrade_target("+1") == 1);
   CHECK(migrator.resolve_upgrade_target("+2") == 2);
-  CHECK(invalid_argument_message([&] { migrator.resolve_upgrade_target("+4"); }) ==
-        "cannot upgrade +4: only 3 revisions pending");
+  CHECK(invalid_argument_message([&] { migrator.resolve_upgrade_target("+5"); }) ==
+        "cannot upgrade +5: only 4 revisions pending");
   CHECK(migrator.resolve_downgrade_target("base") == 0);
 
   migrator.upgrade(2);
@@ -212,11 +213,11 @@ TEST_CASE("unknown or malformed revisions are refused with a one-line message", 
   Migrator migrator(conn, catalog::db::embedded_migrations());
 
   CHECK(invalid_argument_message([&] { migrator.resolve_upgrade_target("0009"); }) ==
-        "unknown revision 0009 (known: 0001..0003)");
+        "unknown revision 0009 (known: 0001..0004)");
   CHECK(invalid_argument_message([&] { migrator.resolve_downgrade_target("9"); }) ==
-        "unknown revision 0009 (known: 0001..0003)");
+        "unknown revision 0009 (known: 0001..0004)");
   CHECK(invalid_argument_message([&] { migrator.resolve_upgrade_target("99999999999"); }) ==
-        "unknown revision 99999999999 (known: 0001..0003)");
+        "unknown revision 99999999999 (known: 0001..0004)");
   for (const char* bad : {"", "abc", "+", "+0", "-1", "2x", "base", " 2"}) {
     INFO("upgrade target '" << bad << "'");
     CHECK_THROWS_WITH(migrator.resolve_upgrade_target(bad),
@@ -358,38 +359,40 @@ TEST_CASE("migrate upgrade prints each step and current/history mark the revisio
   CHECK(up.out == "upgrade 0001 event_log\n");
   CHECK(run_cli("migrate current", file.str()).out == "0001 event_log\n");
   CHECK(run_cli("migrate history", file.str()).out ==
-        "0001 event_log (current)\n0002 read_model\n0003 notifier (head)\n");
+        "0001 event_log (current)\n0002 read_model\n0003 notifier\n0004 product_search (head)\n");
 
   CHECK(run_cli("migrate upgrade", file.str()).out ==
-        "upgrade 0002 read_model\nupgrade 0003 notifier\n");
-  CHECK(run_cli("migrate current", file.str()).out == "0003 notifier (head)\n");
+        "upgrade 0002 read_model\nupgrade 0003 notifier\nupgrade 0004 product_search\n");
+  CHECK(run_cli("migrate current", file.str()).out == "0004 product_search (head)\n");
   CHECK(run_cli("migrate history", file.str()).out ==
-        "0001 event_log\n0002 read_model\n0003 notifier (current) (head)\n");
-  CHECK(run_cli("migrate upgrade head", file.str()).out == "already at 0003 notifier (head)\n");
+        "0001 event_log\n0002 read_model\n0003 notifier\n0004 product_search (current) (head)\n");
+  CHECK(run_cli("migrate upgrade head", file.str()).out ==
+        "already at 0004 product_search (head)\n");
 
   auto down = run_cli("migrate downgrade", file.str());
   CHECK(down.status == 0);
-  CHECK(down.out == "downgrade 0003 notifier\n");
+  CHECK(down.out == "downgrade 0004 product_search\n");
 }
 
 TEST_CASE("migrate downgrade to base without --yes changes nothing and exits 2", "[migrations]") {
   TempDb file;
   REQUIRE(run_cli("migrate upgrade", file.str()).status == 0);
 
-  for (const char* args : {"migrate downgrade base", "migrate downgrade -3"}) {
+  for (const char* args : {"migrate downgrade base", "migrate downgrade -4"}) {
     INFO(args);
     auto refused = run_cli(args, file.str());
     CHECK(refused.status == 2);
     CHECK(refused.out.empty());
     CHECK_THAT(refused.err, Catch::Contains("--yes"));
     CHECK(std::count(refused.err.begin(), refused.err.end(), '\n') == 1);
-    CHECK(run_cli("migrate current", file.str()).out == "0003 notifier (head)\n");
+    CHECK(run_cli("migrate current", file.str()).out == "0004 product_search (head)\n");
   }
 
   auto confirmed = run_cli("migrate downgrade base --yes", file.str());
   CHECK(confirmed.status == 0);
   CHECK(confirmed.out ==
-        "downgrade 0003 notifier\ndowngrade 0002 read_model\ndowngrade 0001 event_log\n");
+        "downgrade 0004 product_search\ndowngrade 0003 notifier\ndowngrade 0002 read_model\n"
+        "downgrade 0001 event_log\n");
   CHECK(run_cli("migrate current", file.str()).out == "base\n");
 }
 
@@ -409,7 +412,7 @@ TEST_CASE("migrate errors are one line on stderr with exit status 1", "[migratio
 
   auto unknown = run_cli("migrate upgrade 0009", file.str());
   CHECK(unknown.status == 1);
-  CHECK(unknown.err == "catalog migrate: unknown revision 0009 (known: 0001..0003)\n");
+  CHECK(unknown.err == "catalog migrate: unknown revision 0009 (known: 0001..0004)\n");
 
   auto unopenable = run_cli("migrate upgrade", (file.path / "no" / "such.db").string());
   CHECK(unopenable.status == 1);
