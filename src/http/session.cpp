@@ -218,7 +218,12 @@ void Session::refuse(beast_http::status status, std::string_view detail) {
 void Session::record(int status) {
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-  std::string_view method = route_ == "unparsed" ? "-" : request_.method_string();
+  // A method Beast does not know is any token a client likes: as a label it would let
+  // clients grow the metrics without bound, so they all count as OTHER.
+  std::string_view method = route_ == "unparsed" ? "-"
+                            : request_.method() == beast_http::verb::unknown
+                                ? "OTHER"
+                                : request_.method_string();
   metrics_.request_done(route_, method, status, seconds);
   spdlog::info("{} {} {} {:.3f}ms id={}", method, route_, status, seconds * 1000, request_id_);
 }
