@@ -48,7 +48,9 @@ ProductQuery build_product_query(const ProductFilter& f) {
   };
   std::string folded = f.name ? text::fold(*f.name) : std::string();
   // Three characters or more: the trigram index finds the candidates. Shorter: a scan.
-  bool indexed = f.name && text::length(folded) >= 3;
+  // FTS5 ends a phrase at a NUL and then refuses the query, so a name with one (JSON
+  // allows "\u0000") is scanned too: rare, and still found.
+  bool indexed = f.name && text::length(folded) >= 3 && folded.find('\0') == std::string::npos;
   if (f.name) {
     add(indexed ? "p.id IN (SELECT rowid FROM products_search WHERE products_search MATCH ?)"
                 : "instr(p.name_folded, ?) > 0");
