@@ -17,3 +17,4 @@ cmake -S "$root" -B "$build" "${flags[@]}" >/dev/null
 cmake --build "$build" -j2
 cd "$build"
 ctest --output-on-failure -j2 --timeout 600 --no-tests=error
+"$root/scripts/fuzz.sh" "${CATALOG_FUZZ_SECONDS:-60}"
