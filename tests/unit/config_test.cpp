@@ -261,6 +261,17 @@ TEST_CASE("SQL_ECHO that is not a boolean is refused", "[config]") {
     check_refused("SQL_ECHO", value);
 }
 
+TEST_CASE("CATALOG_MAX_CONNECTIONS takes 1 to 1000000 and defaults to 10000", "[config]") {
+  CHECK(load_config({}).max_connections == 10000);
+  CHECK(load_config({{"CATALOG_MAX_CONNECTIONS", "1"}}).max_connections == 1);
+  CHECK(load_config({{"CATALOG_MAX_CONNECTIONS", "1000000"}}).max_connections == 1000000);
+}
+
+TEST_CASE("CATALOG_MAX_CONNECTIONS outside 1 to 1000000 or not a number is refused", "[config]") {
+  for (const std::string value : {"0", "-5", "1000001", "many", "10k", "1e4", " 10"})
+    check_refused("CATALOG_MAX_CONNECTIONS", value);
+}
+
 TEST_CASE("CATALOG_API_TOKEN is taken as it is", "[config]") {
   CHECK(load_config({{"CATALOG_API_TOKEN", "tok-123_ABC.x"}}).api_token == "tok-123_ABC.x");
 }
@@ -274,6 +285,7 @@ TEST_CASE("a refused variable's message never shows the secrets that are set", "
       {"PORT", "65536"},
       {"TELEGRAM_API_BASE", "ftp://x"},
       {"SQL_ECHO", "maybe"},
+      {"CATALOG_MAX_CONNECTIONS", "0"},
   };
   for (const auto& [variable, value] : wrong) {
     INFO(variable << "=" << value);
