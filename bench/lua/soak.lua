@@ -1,0 +1,30 @@
+-- The mixed scenario for the soak: like mix.lua, and it counts the answers by status so the
+-- soak can check that every acknowledged create is in the catalog afterwards.
+package.path = os.getenv("BENCH_LUA_DIR") .. "/?.lua;" .. package.path
+require "common"
+
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+
+created, changed, failed = 0, 0, 0
+request = function()
+  local r = math.random(1, 100)
+  if r <= 30 then return get_product() end
+  if r <= 60 then return list_products() end
+  if r <= 90 then return filter_products() end
+  if r <= 95 then return post_product() end
+  return put_product()
+end
+response = function(status)
+  if status == 201 then created = created + 1
+  elseif status >= 300 then failed = failed + 1 end
+end
+
+function done()
+  local c, f = 0, 0
+  for _, t in ipairs(threads) do
+    c = c + t:get("created")
+    f = f + t:get("failed")
+  end
+  io.write(string.format("SOAK created=%d failed=%d\n", c, f))
+end
