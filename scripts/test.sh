@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything and runs every test: Catch2 unit tests,
-# integration tests against the real binary, and the acceptance suite of
-# ../shared/acceptance. Pass --sanitize for an AddressSanitizer + UBSan build.
+# integration tests against the real binary, the acceptance suite of ../shared/acceptance,
+# the crash test, then each libFuzzer target for CATALOG_FUZZ_SECONDS (default 60) under
+# ASan + UBSan (scripts/fuzz.sh). Pass --sanitize for an AddressSanitizer + UBSan build of
+# the service and its tests.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build"
