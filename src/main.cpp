@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "app/audit_commands.hpp"
+#include "app/buffered_log.hpp"
 #include "app/config.hpp"
 #include "app/migrate_command.hpp"
 #include "app/seed_command.hpp"
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
     (void)serve;  // plain `catalog` serves too
     return catalog::app::serve(config);
   } catch (const std::exception& e) {
+    catalog::app::flush_log();  // what was logged before comes first
     // One line, no stack trace: a database that cannot be opened is an operator's problem.
     std::cerr << "catalog: " << e.what() << std::endl;
     return 1;

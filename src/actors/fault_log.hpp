@@ -21,6 +21,8 @@ class FaultLog {
   void succeeded() {
     if (failures_ == 0) return;
     spdlog::info("{}: working again after {} failed attempts", what_, failures_);
+    // The end of an outage is news as much as its start (an error, written at once).
+    spdlog::default_logger()->flush();
     failures_ = 0;
   }
 

@@ -11,6 +11,7 @@
 
 #include "actors/live_hub.hpp"
 #include "actors/runtime.hpp"
+#include "app/buffered_log.hpp"
 #include "db/migrations.hpp"
 #include "db/sqlite.hpp"
 #include "db/thread_connections.hpp"
@@ -44,6 +45,9 @@ int serve(const Config& config) {
   // Past a file-size limit (RLIMIT_FSIZE) a write must fail with EFBIG, which SQLite reports
   // and the catalog answers with 503, instead of the signal killing the process.
   signal(SIGXFSZ, SIG_IGN);
+  // Its flushing thread starts here, after the stop signals are blocked, so that they
+  // reach the signal waiter rather than end the process; and before any thread logs.
+  use_buffered_log();
 
   auto started = std::chrono::steady_clock::now();
   spdlog::info("catalog starting: database {}", config.database_path);
@@ -94,6 +98,8 @@ int serve(const Config& config) {
   spdlog::info("listening on http://{}:{} ({} io threads, mutations {})", config.host,
                server.port(), io_threads,
                config.api_token ? "need the bearer token" : "open to every client");
+  // A supervisor (or a test) waits for this line to know the port.
+  flush_log();
 
   std::thread signal_waiter([&server, stop_signals] {
     int sig = 0;
@@ -110,6 +116,7 @@ int serve(const Config& config) {
   runtime.stop();
   audits.join();
   spdlog::info("catalog stopped");
+  flush_log();
   return 0;
 }
 
