@@ -1,4 +1,4 @@
--- Creates exactly BENCH_SEED products (then stops), for seeding through the API.
+-- Sends BENCH_SEED creates, then only GET /health until its thread stops (bench.py seed()).
 package.path = os.getenv("BENCH_LUA_DIR") .. "/?.lua;" .. package.path
 require "common"
 local target = tonumber(os.getenv("BENCH_SEED"))
