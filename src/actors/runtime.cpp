@@ -7,7 +7,8 @@
 
 namespace catalog::actors {
 
-Runtime::Runtime(const std::string& path, bool sql_echo, metrics::Metrics& metrics) {
+Runtime::Runtime(const std::string& path, bool sql_echo, metrics::Metrics& metrics)
+    : checkpointer_(std::make_unique<db::Checkpointer>(path)) {
   // Both states are opened before any actor runs, so a bad database fails here, on the
   // caller's thread, with the caller's error handling.
   auto projector_state = open_projector(path, sql_echo);

@@ -8,6 +8,7 @@
 
 #include "actors/notifier.hpp"
 #include "actors/projector.hpp"
+#include "db/checkpointer.hpp"
 #include "events/command.hpp"
 #include "metrics/metrics.hpp"
 
@@ -38,6 +39,8 @@ class Runtime {
   void stop();
 
  private:
+  // First made, last gone: the actors' writers leave checkpoints to it.
+  std::unique_ptr<db::Checkpointer> checkpointer_;
   caf::actor_system_config config_;
   std::unique_ptr<caf::actor_system> system_;
   caf::actor projector_;

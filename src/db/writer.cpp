@@ -12,6 +12,8 @@ Writer::Writer(std::string path, bool durable, bool sql_echo)
 void Writer::open() {
   auto conn = std::make_unique<Connection>(path_, OpenMode::read_write);
   configure(*conn, durable_);
+  // The process's db::Checkpointer copies the WAL into the database, off the write path.
+  conn->exec("PRAGMA wal_autocheckpoint=0");
   conn->set_echo(sql_echo_);
   conn_ = std::move(conn);
 }

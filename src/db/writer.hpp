@@ -1,6 +1,7 @@
 // The write connection of an actor, opened again when it has become useless: SQLite opens
 // a database it may not write (a read-only file or mount) read-only, and such a connection
-// stays read-only after the file becomes writable again.
+// stays read-only after the file becomes writable again. It never checkpoints the WAL: a
+// db::Checkpointer must run beside it.
 #pragma once
 
 #include <memory>

@@ -1,0 +1,65 @@
+// The writers leave WAL checkpoints to db::Checkpointer: what they commit must still reach
+// the database file, without a writer doing it.
+#include "db/checkpointer.hpp"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "db/sqlite.hpp"
+#include "db/writer.hpp"
+#include "support/temp_dir.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+void write_rows(catalog::db::Connection& db, int transactions) {
+  for (int t = 0; t < transactions; ++t) {
+    catalog::db::Transaction txn(db);
+    auto& insert = db.cached("INSERT INTO t (payload) VALUES (randomblob(2000))");
+    for (int i = 0; i < 50; ++i)
+      insert.run();
+    txn.commit();
+  }
+}
+
+// Waits up to 5 s for the database file to reach `bytes`.
+bool file_reaches(const fs::path& file, uintmax_t bytes) {
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (fs::file_size(file) < bytes && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  return fs::file_size(file) >= bytes;
+}
+
+}  // namespace
+
+TEST_CASE("a writer alone leaves its commits in the WAL, however large it grows", "[checkpoint]") {
+  catalog::testing::TempDir dir;
+  std::string path = dir.file("catalog.db");
+  catalog::db::Connection(path, catalog::db::OpenMode::read_write_create);
+  catalog::db::Writer writer(path, false, false);
+  writer.get().exec("CREATE TABLE t (id INTEGER PRIMARY KEY, payload BLOB)");
+  write_rows(writer.get(), 40);  // about 4 MB: four times SQLite's automatic threshold
+  std::this_thread::sleep_for(300ms);
+  CHECK(fs::file_size(path) < 1024 * 1024);
+  CHECK(fs::file_size(path + "-wal") > 3 * 1024 * 1024);
+}
+
+TEST_CASE("the checkpointer copies what writers commit into the database file", "[checkpoint]") {
+  catalog::testing::TempDir dir;
+  std::string path = dir.file("catalog.db");
+  catalog::db::Connection(path, catalog::db::OpenMode::read_write_create);
+  catalog::db::Writer writer(path, false, false);
+  writer.get().exec("CREATE TABLE t (id INTEGER PRIMARY KEY, payload BLOB)");
+  catalog::db::Checkpointer checkpointer(path, 20ms);
+  write_rows(writer.get(), 40);
+  CHECK(file_reaches(path, 3 * 1024 * 1024));
+  // And nothing was lost on the way.
+  catalog::db::Connection reader(path, catalog::db::OpenMode::read_only);
+  auto& count = reader.cached("SELECT count(*) FROM t");
+  REQUIRE(count.step());
+  CHECK(count.int64(0) == 40 * 50);
+}
