@@ -39,6 +39,12 @@ class RawClient {
            static_cast<ssize_t>(bytes.size());
   }
   // Everything until the server closes (or the 30 s receive time-out).
+  // What one receive gets: a short answer arrives whole.
+  std::string read_some() {
+    char buf[4096];
+    ssize_t n = recv(fd_, buf, sizeof buf, 0);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+  }
   std::string read_until_closed() {
     std::string out;
     char buf[4096];
@@ -95,12 +101,14 @@ TEST_CASE("connections past the cap are refused with 503 and memory stays bounde
   TempDir dir;
   ServerProcess server(dir.path(), dir.file("catalog.db"), {{"CATALOG_MAX_CONNECTIONS", "20"}});
   std::vector<std::unique_ptr<RawClient>> held;
+  // Each of the twenty is answered, so the server has accepted and counted all of them
+  // before the next one knocks (a pause alone is too short on a loaded machine).
   for (int i = 0; i < 20; ++i) {
     held.push_back(std::make_unique<RawClient>(server.port()));
     REQUIRE(held.back()->connected());
+    REQUIRE(held.back()->send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+    REQUIRE(held.back()->read_some().rfind("HTTP/1.1 200 OK", 0) == 0);
   }
-  // Let the server accept all twenty before the next one knocks.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   int refused = 0;
   for (int i = 0; i < 50; ++i) {
     RawClient extra(server.port());
