@@ -3,7 +3,8 @@
 
 Starts each on a fresh database, seeds it through its API (10 categories, 50 tags, N products
 with 0-3 tags), runs wrk for every scenario (-t1, 32 and 256 connections, a warm-up, then a
-measured run) and prints one table with requests/s, p50, p99, errors, peak RSS and the ratios.
+measured run), each run on a fresh process with the seeded database restored, and prints one
+table with requests/s, p50, p99, errors, peak RSS and the ratios.
 Run it through bench/run.sh, which builds what it needs first.
 """
 import argparse
@@ -154,17 +155,42 @@ class Target:
             self.proc.wait()
 
 
-def measure(target, products, args, scenarios):
-    rows = {}
+def measure(start, products, args, scenarios, restore=None):
+    """Runs each scenario at each connection count on a fresh process of start(), the seeded
+    database restored first (writes would otherwise grow the catalog from run to run)."""
+    rows, peak = {}, 0.0
     for number, _, script in scenarios:
         for c in args.connections:
+            if restore:
+                restore()
+            target = start()
             wrk(target.base, script, c, args.warmup, products)
-            rows[(number, c)] = wrk(target.base, script, c, args.duration, products)
-            r = rows[(number, c)]
+            rows[(number, c)] = r = wrk(target.base, script, c, args.duration, products)
+            peak = max(peak, peak_rss_mb(target.server_pid()))
+            target.stop()
             print(f"  {target.name:8} scenario {number} c={c:<3} {r['rps']:>10.0f} req/s "
                   f"p50 {r['p50']:7.2f} ms  p99 {r['p99']:7.2f} ms  errors {r['errors']}",
                   file=sys.stderr, flush=True)
-    return rows
+    return rows, peak
+
+
+def keeper(db):
+    """Saves the database files of a stopped server and puts them back before each run."""
+    files = [db, db + "-wal", db + "-shm", db + "-journal"]
+    saved = db + ".seeded"
+    os.makedirs(saved, exist_ok=True)
+    for f in files:
+        if os.path.exists(f):
+            shutil.copy2(f, os.path.join(saved, os.path.basename(f)))
+
+    def restore():
+        for f in files:
+            if os.path.exists(f):
+                os.remove(f)
+            copy = os.path.join(saved, os.path.basename(f))
+            if os.path.exists(copy):
+                shutil.copy2(copy, f)
+    return restore
 
 
 def main():
@@ -191,45 +217,53 @@ def main():
         env = dict(os.environ, DATABASE_URL=f"sqlite:///{work}/catalog.db", PORT=str(port))
         for k in ("TELEGRAM_BOT_API_KEY", "TELEGRAM_USER_ID", "CATALOG_API_TOKEN", "SQL_ECHO"):
             env.pop(k, None)
-        started = time.monotonic()
-        ours = Target("catalog", [args.catalog, "serve"], port, env=env, cwd=work, log=log)
-        wait_for(ours.base + "/health")
+        db = os.path.join(work, "catalog.db")
+
+        def start_ours():
+            t = Target("catalog", [args.catalog, "serve"], port, env=env, cwd=work, log=log)
+            wait_for(t.base + "/health")
+            return t
+        ours = start_ours()
         print(f"catalog: seeding {args.products} products ...", file=sys.stderr, flush=True)
         seed_s = seed(ours.base, args.products)
         print(f"catalog: seeded in {seed_s:.1f} s ({args.products / seed_s:.0f} products/s)",
               file=sys.stderr, flush=True)
         with urllib.request.urlopen(ours.base + "/products/1", timeout=10) as r:
             body_bytes = len(r.read())
-        results["catalog"] = measure(ours, args.products, args, SCENARIOS)
-        results["catalog_rss"] = peak_rss_mb(ours.server_pid())
         ours.stop()
+        restore = keeper(db)
 
-        # Start-up to serving, on the database the run left behind.
+        # Start-up to serving, on the seeded database.
         t0 = time.monotonic()
-        again = Target("catalog", [args.catalog, "serve"], port, env=env, cwd=work, log=log)
-        wait_for(again.base + "/health")
+        start_ours().stop()
         results["startup_s"] = time.monotonic() - t0
-        again.stop()
+        results["catalog"], results["catalog_rss"] = measure(start_ours, args.products, args,
+                                                             SCENARIOS, restore)
 
         # The ceiling: the same body size as scenario 1's answer.
         cport = free_port()
-        ceiling = Target("ceiling", [args.ceiling, str(cport), str(body_bytes), "2"], cport,
-                         log=log)
-        wait_for(ceiling.base + "/")
-        results["ceiling"] = measure(ceiling, args.products, args, SCENARIOS[:1])
-        ceiling.stop()
+
+        def start_ceiling():
+            t = Target("ceiling", [args.ceiling, str(cport), str(body_bytes), "2"], cport, log=log)
+            wait_for(t.base + "/")
+            return t
+        results["ceiling"], _ = measure(start_ceiling, args.products, args, SCENARIOS[:1])
 
         # The FastAPI original, seeded the same way.
         if not args.no_peer and os.path.exists(args.peer):
             pport = free_port()
-            peer = Target("fastapi", [args.peer, str(pport), os.path.join(work, "peer.db")], pport,
-                          log=log)
-            wait_for(peer.base + "/products/")
+            peer_db = os.path.join(work, "peer.db")
+
+            def start_peer():
+                t = Target("fastapi", [args.peer, str(pport), peer_db], pport, log=log)
+                wait_for(t.base + "/products/")
+                return t
+            peer = start_peer()
             print(f"fastapi: seeding {args.products} products ...", file=sys.stderr, flush=True)
             seed(peer.base, args.products)
-            results["fastapi"] = measure(peer, args.products, args, SCENARIOS)
-            results["fastapi_rss"] = peak_rss_mb(peer.server_pid())
             peer.stop()
+            results["fastapi"], results["fastapi_rss"] = measure(
+                start_peer, args.products, args, SCENARIOS, keeper(peer_db))
         print_table(results, args, body_bytes)
     finally:
         log.close()
@@ -264,7 +298,7 @@ def print_table(results, args, body_bytes):
         print(f"ceiling (Beast, fixed body) c={c}: {cr['rps']:.0f} req/s, p50 {cr['p50']:.2f} ms, "
               f"p99 {cr['p99']:.2f} ms")
     print(f"catalog peak RSS: {results['catalog_rss']:.0f} MB; start-up to serving on the "
-          f"final database: {results['startup_s']:.2f} s")
+          f"seeded database: {results['startup_s']:.2f} s")
     if peer:
         print(f"FastAPI peak RSS: {results['fastapi_rss']:.0f} MB")
 
