@@ -57,6 +57,8 @@ def main():
         wait_for(server.base + "/health")
         seed(server.base, args.products)
         before = total_products(server.base)
+        db_file = os.path.join(work, "catalog.db")
+        db_before = os.path.getsize(db_file) / 2**20
         samples, stop = [], threading.Event()
 
         def sample():
@@ -89,6 +91,10 @@ def main():
         print(f"RSS: start {samples[0][1]:.1f} MB, end {samples[-1][1]:.1f} MB, min "
               f"{min(v for _, v in samples):.1f}, max {max(v for _, v in samples):.1f}; trend over "
               f"the second half {slope(second_half) * 60:+.2f} MB/min")
+        # Creates grow the catalog, its write model and the mapped database file with it: RSS
+        # is read against that growth, not against a flat line.
+        print(f"database file: {db_before:.1f} MB before, "
+              f"{os.path.getsize(db_file) / 2**20:.1f} MB after")
         missing = before + created - after
         print(f"products: {before} before + {created} acknowledged = {before + created}; "
               f"{after} present ({'none missing' if missing <= 0 else f'{missing} MISSING'})")
