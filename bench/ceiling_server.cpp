@@ -72,13 +72,16 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto port = static_cast<unsigned short>(std::atoi(argv[1]));
-  std::string body = "{\"padding\":\"" + std::string(std::max(0, std::atoi(argv[2]) - 15), 'x') + "\"}";
+  std::string body =
+      "{\"padding\":\"" + std::string(std::max(0, std::atoi(argv[2]) - 15), 'x') + "\"}";
   int threads = argc > 3 ? std::atoi(argv[3]) : 2;
   net::io_context ioc(threads);
   tcp::acceptor acceptor(ioc, {net::ip::make_address("127.0.0.1"), port});
   accept(acceptor, ioc, body);
   std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });
+  for (int i = 1; i < threads; ++i)
+    pool.emplace_back([&] { ioc.run(); });
   ioc.run();
-  for (auto& t : pool) t.join();
+  for (auto& t : pool)
+    t.join();
 }

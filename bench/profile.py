@@ -32,6 +32,11 @@ HOT_PATH = [
     "catalog::http::Session::record",
     "spdlog::logger::log_it_",
     "__GI___lll_lock_wake",
+    "catalog::actors::catalog_actor",
+    "catalog::events::EventStore::append",
+    "catalog::projections::CatalogProjection::apply",
+    "fdatasync",
+    "fsync",
 ]
 
 

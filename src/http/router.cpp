@@ -63,7 +63,8 @@ bool well_formed(std::string_view path) {
 void Router::add(beast_http::verb method, std::string_view route, OperationDoc doc,
                  Handler handler) {
   std::vector<std::string> parts;
-  for (auto part : segments(route)) parts.emplace_back(part);
+  for (auto part : segments(route))
+    parts.emplace_back(part);
   entries_.push_back(
       Entry{method, std::string(route), std::move(doc), std::move(handler), std::move(parts)});
 }
