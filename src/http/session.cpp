@@ -10,6 +10,7 @@
 
 #include "db/sqlite.hpp"
 #include "http/connection_count.hpp"
+#include "http/framing.hpp"
 #include "http/response.hpp"
 
 namespace catalog::http {
@@ -24,16 +25,6 @@ Request bare_request() {
   req.version(11);
   req.keep_alive(false);
   return req;
-}
-
-// Request smuggling shapes that Beast's parser lets through: a repeated Content-Length
-// (even with equal values) and a Transfer-Encoding other than plain "chunked".
-bool ambiguous_framing(const Request& req) {
-  if (req.count(beast_http::field::content_length) > 1) return true;
-  auto te = req.find(beast_http::field::transfer_encoding);
-  if (te == req.end()) return false;
-  return req.count(beast_http::field::transfer_encoding) > 1 ||
-         !beast::iequals(te->value(), "chunked");
 }
 
 const std::string continue_100 = "HTTP/1.1 100 Continue\r\n\r\n";

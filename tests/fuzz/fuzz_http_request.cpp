@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <boost/beast/core/error.hpp>
-#include <boost/beast/core/string.hpp>
 #include <boost/beast/http.hpp>
 #include <cstdint>
 #include <cstdio>
@@ -18,6 +17,7 @@
 #include "check.hpp"
 #include "db/sqlite.hpp"
 #include "fake_services.hpp"
+#include "http/framing.hpp"
 #include "http/limits.hpp"
 #include "http/response.hpp"
 #include "http/router.hpp"
@@ -60,16 +60,6 @@ Harness& harness() {
   return h;
 }
 
-// The session refuses these before dispatch (session.cpp, ambiguous_framing): request
-// smuggling shapes that Beast's parser lets through.
-bool ambiguous_framing(const Request& req) {
-  if (req.count(beast_http::field::content_length) > 1) return true;
-  auto te = req.find(beast_http::field::transfer_encoding);
-  if (te == req.end()) return false;
-  return req.count(beast_http::field::transfer_encoding) > 1 ||
-         !beast::iequals(te->value(), "chunked");
-}
-
 // Offers `bytes` to `parser` until it has a message, as reads from a socket would, then
 // EOF if it still wants more: the client has nothing more to send. Returns the bytes used.
 template <class Parser>
@@ -100,7 +90,8 @@ std::optional<Request> parse_request(std::string_view& input, const http::Limits
   beast::error_code ec;
   input.remove_prefix(feed(parser, input, ec));
   if (ec || !parser.is_done()) return std::nullopt;
-  if (ambiguous_framing(parser.get())) return std::nullopt;
+  // The session refuses these before dispatch.
+  if (http::ambiguous_framing(parser.get())) return std::nullopt;
   if (auto length = parser.content_length(); length && *length > limits.max_body) {
     return std::nullopt;
   }
