@@ -50,3 +50,13 @@ function put_product()
   local body = string.format('{"price_shmeckles":%d.%d}', math.random(1, 1000), math.random(0, 99))
   return wrk.format("PUT", "/products/" .. math.random(1, products), json_headers, body)
 end
+
+-- The mixed scenario: 90 % reads (scenarios 1-3), 10 % writes (scenarios 4-5).
+function mixed_request()
+  local r = math.random(1, 100)
+  if r <= 30 then return get_product() end
+  if r <= 60 then return list_products() end
+  if r <= 90 then return filter_products() end
+  if r <= 95 then return post_product() end
+  return put_product()
+end

@@ -9,14 +9,7 @@ function setup(thread) table.insert(threads, thread) end
 -- Not `created`: common.lua's post_product counts its requests in that global, and sharing
 -- it counted every create twice.
 acknowledged, failed = 0, 0
-request = function()
-  local r = math.random(1, 100)
-  if r <= 30 then return get_product() end
-  if r <= 60 then return list_products() end
-  if r <= 90 then return filter_products() end
-  if r <= 95 then return post_product() end
-  return put_product()
-end
+request = mixed_request
 response = function(status)
   if status == 201 then acknowledged = acknowledged + 1
   elseif status >= 300 then failed = failed + 1 end
