@@ -5,11 +5,7 @@
 # Run it with nothing else running: the machine's two cores are the resource measured.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-"$root/scripts/install-deps.sh"
-if ! command -v wrk >/dev/null; then
-  sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
-  $sudo apt-get install -y -qq wrk >/dev/null
-fi
+"$root/scripts/install-deps.sh" wrk
 cmake -S "$root" -B "$root/build-release" -DCMAKE_BUILD_TYPE=Release -DCATALOG_TESTS=OFF \
   -DCATALOG_BENCH=ON >/dev/null
 cmake --build "$root/build-release" -j2 --target catalog catalog_ceiling

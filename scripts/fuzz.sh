@@ -11,19 +11,7 @@ build="$root/build-fuzz"
 targets=(fuzz_http_request fuzz_json_commands fuzz_query_filter)
 start=$(date +%s)
 
-packages=(clang-14 libfuzzer-14-dev libclang-rt-14-dev)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]} > 0)); then
-  echo "installing: ${missing[*]}"
-  sudo=""
-  if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+"$root/scripts/install-deps.sh" clang-14 libfuzzer-14-dev libclang-rt-14-dev
 
 # The web assets are pinned by hash: reuse a download of the normal build rather than
 # fetching the same tarballs again.

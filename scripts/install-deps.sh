@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the catalog service needs to build, test and run, if any
-# is missing. Needs root (or sudo) only when something has to be installed.
+# is missing, and any packages named as arguments (scripts/fuzz.sh adds clang's). Needs
+# root (or sudo) only when something has to be installed.
 set -euo pipefail
 
 packages=(
@@ -9,6 +10,7 @@ packages=(
   libicu-dev libspdlog-dev libfmt-dev libcli11-dev
   python3 curl
   chromium chromium-driver  # tests/browser: headless checks of /docs and /redoc
+  "$@"
 )
 
 missing=()
