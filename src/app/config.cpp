@@ -2,6 +2,8 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <charconv>
+#include <cstdint>
+#include <optional>
 #include <fstream>
 #include <sstream>
 
@@ -22,6 +24,14 @@ std::optional<std::string> nonempty(const Environment& env, const std::string& k
   auto it = env.find(key);
   if (it == env.end() || it->second.empty()) return std::nullopt;
   return it->second;
+}
+
+// Digits only, the whole text: no sign, space, fraction or base prefix.
+std::optional<uint64_t> whole_number(const std::string& text) {
+  uint64_t value = 0;
+  auto r = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (r.ec != std::errc{} || r.ptr != text.data() + text.size()) return std::nullopt;
+  return value;
 }
 
 // A refused value as it is quoted back: on one line, not too long, and with the
@@ -127,11 +137,10 @@ Config load_config(const Environment& env) {
                         " is not an IP address (e.g. 127.0.0.1 or 0.0.0.0)");
   }
   if (auto port = nonempty(env, "PORT")) {
-    unsigned value = 0;
-    auto r = std::from_chars(port->data(), port->data() + port->size(), value);
-    if (r.ec != std::errc{} || r.ptr != port->data() + port->size() || value > 65535)
+    auto value = whole_number(*port);
+    if (!value || *value > 65535)
       throw ConfigError("PORT=" + shown(*port) + " is not a port number (0-65535)");
-    c.port = static_cast<unsigned short>(value);
+    c.port = static_cast<unsigned short>(*value);
   }
   c.telegram_bot_token = nonempty(env, "TELEGRAM_BOT_API_KEY");
   c.telegram_chat_id = nonempty(env, "TELEGRAM_USER_ID");
@@ -149,12 +158,11 @@ Config load_config(const Environment& env) {
   }
   c.api_token = nonempty(env, "CATALOG_API_TOKEN");
   if (auto cap = nonempty(env, "CATALOG_MAX_CONNECTIONS")) {
-    size_t value = 0;
-    auto r = std::from_chars(cap->data(), cap->data() + cap->size(), value);
-    if (r.ec != std::errc{} || r.ptr != cap->data() + cap->size() || value < 1 || value > 1000000)
+    auto value = whole_number(*cap);
+    if (!value || *value < 1 || *value > 1000000)
       throw ConfigError("CATALOG_MAX_CONNECTIONS=" + shown(*cap) +
                         " is not a number from 1 to 1000000");
-    c.max_connections = value;
+    c.max_connections = *value;
   }
   if (auto echo = env.find("SQL_ECHO"); echo != env.end())
     c.sql_echo = parse_bool("SQL_ECHO", echo->second);
