@@ -58,6 +58,32 @@ void CatalogProjection::clear() {
   db_.cached("DELETE FROM projection_checkpoints WHERE name = ?").bind(1, name).run();
 }
 
+void CatalogProjection::index_name(Id product, const std::string& folded) {
+  if (index_ == NameIndex::by_caller) return;
+  db_.cached("INSERT INTO products_search (rowid, name_folded) VALUES (?, ?)")
+      .bind(1, product)
+      .bind(2, folded)
+      .run();
+}
+
+void CatalogProjection::unindex_name(Id product) {
+  if (index_ == NameIndex::by_caller) return;
+  std::string folded;
+  {
+    db::Reset s(db_.cached("SELECT name_folded FROM products WHERE id = ?"));
+    s->bind(1, product);
+    if (!s->step()) return;
+    folded = s->text(0);
+  }
+  // An external-content FTS5 index removes a row only when given the text it indexed.
+  db_.cached(
+         "INSERT INTO products_search (products_search, rowid, name_folded) "
+         "VALUES ('delete', ?, ?)")
+      .bind(1, product)
+      .bind(2, folded)
+      .run();
+}
+
 void CatalogProjection::apply_batch(const std::vector<RecordedEvent>& batch) {
   if (batch.empty()) return;
   db::Transaction txn(db_);
@@ -111,13 +137,14 @@ void CatalogProjection::apply(const RecordedEvent& rec) {
           },
           [&](const ProductCreated& e) {
             const auto& f = e.fields;
+            std::string folded = text::fold(f.name);
             db_.cached(
                    "INSERT INTO products (id, name, name_folded, description, image_url, "
                    "price_shmeckles, price_flurbos, category_id, version, created_at, updated_at) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                 .bind(1, e.id)
                 .bind(2, f.name)
-                .bind(3, text::fold(f.name))
+                .bind(3, folded)
                 .bind(4, f.description)
                 .bind(5, f.image_url)
                 .bind(6, f.price_shmeckles)
@@ -128,9 +155,15 @@ void CatalogProjection::apply(const RecordedEvent& rec) {
                 .bind(11, at)
                 .run();
             insert_tags(db_, e.id, f.tag_ids);  // a new id has no rows to replace
+            index_name(e.id, folded);
           },
           [&](const ProductUpdated& e) {
             const auto& p = e.changes;
+            std::optional<std::string> folded;
+            if (p.name) {
+              folded = text::fold(*p.name);
+              unindex_name(e.id);
+            }
             // One statement for every shape of change: each field comes with a flag that
             // says whether it changed, so the statement is prepared once.
             auto& s = db_.cached(
@@ -144,9 +177,7 @@ void CatalogProjection::apply(const RecordedEvent& rec) {
                 "category_id = CASE WHEN ?13 THEN ?14 ELSE category_id END, "
                 "version = ?15, updated_at = ?16 WHERE id = ?1");
             s.bind(1, e.id);
-            s.bind(2, p.name ? 1 : 0)
-                .bind(3, p.name)
-                .bind(4, p.name ? std::optional(text::fold(*p.name)) : std::nullopt);
+            s.bind(2, p.name ? 1 : 0).bind(3, p.name).bind(4, folded);
             s.bind(5, p.description ? 1 : 0).bind(6, p.description ? *p.description : std::nullopt);
             s.bind(7, p.image_url ? 1 : 0).bind(8, p.image_url ? *p.image_url : std::nullopt);
             s.bind(9, p.price_shmeckles ? 1 : 0).bind(10, p.price_shmeckles);
@@ -156,8 +187,10 @@ void CatalogProjection::apply(const RecordedEvent& rec) {
             s.bind(15, rec.version).bind(16, at);
             s.run();
             if (p.tag_ids) replace_tags(db_, e.id, *p.tag_ids);
+            if (folded) index_name(e.id, *folded);
           },
           [&](const ProductDeleted& e) {
+            unindex_name(e.id);
             db_.cached("DELETE FROM product_tags WHERE product_id = ?").bind(1, e.id).run();
             db_.cached("DELETE FROM products WHERE id = ?").bind(1, e.id).run();
           },

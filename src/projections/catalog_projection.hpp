@@ -4,19 +4,28 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "db/sqlite.hpp"
+#include "events/event.hpp"
 #include "events/recorded_event.hpp"
 
 namespace catalog::projections {
+
+// Who keeps products_search, the trigram index of product names, in step.
+enum class NameIndex {
+  row_by_row,  // the projection, with each product it writes (the live projector)
+  by_caller,   // the caller, with one rebuild at the end (replay; verify's scratch copy)
+};
 
 class CatalogProjection {
  public:
   static constexpr std::string_view name = "catalog";
 
-  explicit CatalogProjection(db::Connection& db) : db_(db) {}
+  explicit CatalogProjection(db::Connection& db, NameIndex index = NameIndex::row_by_row)
+      : db_(db), index_(index) {}
 
   // The position of the last event applied (0 for none).
   int64_t checkpoint();
@@ -30,7 +39,12 @@ class CatalogProjection {
   void clear();
 
  private:
+  void index_name(events::Id product, const std::string& folded);
+  // Takes the product's current name out of the index; call before changing or deleting it.
+  void unindex_name(events::Id product);
+
   db::Connection& db_;
+  NameIndex index_;
 };
 
 }  // namespace catalog::projections

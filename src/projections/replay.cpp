@@ -46,7 +46,7 @@ void rebuild_search_indexes(db::Connection& db) {
 ReplayStats replay(db::Connection& db, const std::function<void(int64_t, int64_t)>& progress) {
   auto started = std::chrono::steady_clock::now();
   events::EventStore store(db);
-  CatalogProjection projection(db);
+  CatalogProjection projection(db, NameIndex::by_caller);
   ReplayStats stats;
   // The whole rebuild is one transaction: with SQLite's default 2 MB page cache it would
   // spill and re-read pages through the kernel for most of its time.
@@ -54,8 +54,8 @@ ReplayStats replay(db::Connection& db, const std::function<void(int64_t, int64_t
   db::Transaction txn(db);
   int64_t total = store.head().position;
   // Indexes are built again at the end, from sorted data, which is several times faster
-  // than keeping them up to date row by row; so is the name search, whose triggers would
-  // otherwise index every name one by one.
+  // than keeping them up to date row by row; so is the name search, rebuilt from the
+  // final names rather than indexed event by event.
   auto indexes = drop_read_model_indexes(db);
   projection.clear();
   int64_t at = 0;

@@ -97,19 +97,19 @@ TEST_CASE("upgrading to head creates the event log and the read model", "[migrat
   auto conn = open(file);
   Migrator migrator(conn, catalog::db::embedded_migrations());
   REQUIRE(migrator.current() == 0);
-  REQUIRE(migrator.head() == 4);
-  REQUIRE(migrator.pending() == std::vector<int>{1, 2, 3, 4});
+  REQUIRE(migrator.head() == 5);
+  REQUIRE(migrator.pending() == std::vector<int>{1, 2, 3, 4, 5});
 
   migrator.upgrade(migrator.head());
 
-  CHECK(migrator.current() == 4);
+  CHECK(migrator.current() == 5);
   CHECK(migrator.pending().empty());
   CHECK(has_table(conn, "events"));
   CHECK(has_table(conn, "products"));
   CHECK(has_table(conn, "projection_checkpoints"));
   CHECK(has_table(conn, "notifier_checkpoints"));
   CHECK(has_table(conn, "products_search"));
-  CHECK(count(conn, "SELECT count(*) FROM schema_migrations WHERE applied_at <> ''") == 4);
+  CHECK(count(conn, "SELECT count(*) FROM schema_migrations WHERE applied_at <> ''") == 5);
   CHECK(count(conn,
               "SELECT count(*) FROM schema_migrations WHERE revision = 1 AND "
               "name = 'event_log'") == 1);
@@ -166,6 +166,46 @@ TEST_CASE("downgrading to base drops every table of the schema", "[migrations]")
   CHECK(count(conn, "SELECT count(*) FROM schema_migrations") == 0);
 }
 
+TEST_CASE("0005 hands the name index from triggers to the projection, and 0004 takes it back",
+          "[migrations]") {
+  TempDb file;
+  auto conn = open(file);
+  Migrator migrator(conn, catalog::db::embedded_migrations());
+  auto insert = [&](int id, const char* name) {
+    catalog::db::Statement s(conn,
+                             "INSERT INTO products (id, name, name_folded, price_shmeckles, "
+                             "price_flurbos, version, created_at, updated_at) "
+                             "VALUES (?1, ?2, ?2, 1, 1, 1, 't', 't')");
+    s.bind(1, id).bind(2, name);
+    s.run();
+  };
+  auto found = [&](const char* phrase) {
+    catalog::db::Statement s(conn,
+                             "SELECT count(*) FROM products_search WHERE products_search MATCH ?1");
+    s.bind(1, phrase);
+    REQUIRE(s.step());
+    return s.int64(0);
+  };
+  const std::string triggers =
+      "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+      "AND tbl_name = 'products'";
+
+  migrator.upgrade(4);
+  insert(1, "plumbus");
+  CHECK(found("plumbus") == 1);  // indexed by the trigger
+
+  migrator.upgrade(5);
+  CHECK(count(conn, triggers) == 0);
+  insert(2, "portal gun");
+  CHECK(found("portal") == 0);   // from now on the projection's job
+  CHECK(found("plumbus") == 1);  // what was indexed stays
+
+  migrator.downgrade(4);
+  CHECK(count(conn, triggers) == 3);
+  insert(3, "meeseeks box");
+  CHECK(found("meeseeks") == 1);
+}
+
 TEST_CASE("the event log refuses updates, deletes and gaps", "[migrations]") {
   TempDb file;
   auto conn = open(file);
@@ -190,13 +230,13 @@ TEST_CASE("targets are read as head, revisions and relative steps", "[migrations
   auto conn = open(file);
   Migrator migrator(conn, catalog::db::embedded_migrations());
 
-  CHECK(migrator.resolve_upgrade_target("head") == 4);
+  CHECK(migrator.resolve_upgrade_target("head") == 5);
   CHECK(migrator.resolve_upgrade_target("1") == 1);
   CHECK(migrator.resolve_upgrade_target("0002") == 2);
   CHECK(migrator.resolve_upgrade_target("+1") == 1);
   CHECK(migrator.resolve_upgrade_target("+2") == 2);
-  CHECK(invalid_argument_message([&] { migrator.resolve_upgrade_target("+5"); }) ==
-        "cannot upgrade +5: only 4 revisions pending");
+  CHECK(invalid_argument_message([&] { migrator.resolve_upgrade_target("+6"); }) ==
+        "cannot upgrade +6: only 5 revisions pending");
   CHECK(migrator.resolve_downgrade_target("base") == 0);
 
   migrator.upgrade(2);
@@ -213,11 +253,11 @@ TEST_CASE("unknown or malformed revisions are refused with a one-line message", 
   Migrator migrator(conn, catalog::db::embedded_migrations());
 
   CHECK(invalid_argument_message([&] { migrator.resolve_upgrade_target("0009"); }) ==
-        "unknown revision 0009 (known: 0001..0004)");
+        "unknown revision 0009 (known: 0001..0005)");
   CHECK(invalid_argument_message([&] { migrator.resolve_downgrade_target("9"); }) ==
-        "unknown revision 0009 (known: 0001..0004)");
+        "unknown revision 0009 (known: 0001..0005)");
   CHECK(invalid_argument_message([&] { migrator.resolve_upgrade_target("99999999999"); }) ==
-        "unknown revision 99999999999 (known: 0001..0004)");
+        "unknown revision 99999999999 (known: 0001..0005)");
   for (const char* bad : {"", "abc", "+", "+0", "-1", "2x", "base", " 2"}) {
     INFO("upgrade target '" << bad << "'");
     CHECK_THROWS_WITH(migrator.resolve_upgrade_target(bad),
@@ -359,39 +399,43 @@ TEST_CASE("migrate upgrade prints each step and current/history mark the revisio
   CHECK(up.out == "upgrade 0001 event_log\n");
   CHECK(run_cli("migrate current", file.str()).out == "0001 event_log\n");
   CHECK(run_cli("migrate history", file.str()).out ==
-        "0001 event_log (current)\n0002 read_model\n0003 notifier\n0004 product_search (head)\n");
+        "0001 event_log (current)\n0002 read_model\n0003 notifier\n0004 product_search\n"
+        "0005 search_by_projection (head)\n");
 
   CHECK(run_cli("migrate upgrade", file.str()).out ==
-        "upgrade 0002 read_model\nupgrade 0003 notifier\nupgrade 0004 product_search\n");
-  CHECK(run_cli("migrate current", file.str()).out == "0004 product_search (head)\n");
+        "upgrade 0002 read_model\nupgrade 0003 notifier\nupgrade 0004 product_search\n"
+        "upgrade 0005 search_by_projection\n");
+  CHECK(run_cli("migrate current", file.str()).out == "0005 search_by_projection (head)\n");
   CHECK(run_cli("migrate history", file.str()).out ==
-        "0001 event_log\n0002 read_model\n0003 notifier\n0004 product_search (current) (head)\n");
+        "0001 event_log\n0002 read_model\n0003 notifier\n0004 product_search\n"
+        "0005 search_by_projection (current) (head)\n");
   CHECK(run_cli("migrate upgrade head", file.str()).out ==
-        "already at 0004 product_search (head)\n");
+        "already at 0005 search_by_projection (head)\n");
 
   auto down = run_cli("migrate downgrade", file.str());
   CHECK(down.status == 0);
-  CHECK(down.out == "downgrade 0004 product_search\n");
+  CHECK(down.out == "downgrade 0005 search_by_projection\n");
 }
 
 TEST_CASE("migrate downgrade to base without --yes changes nothing and exits 2", "[migrations]") {
   TempDb file;
   REQUIRE(run_cli("migrate upgrade", file.str()).status == 0);
 
-  for (const char* args : {"migrate downgrade base", "migrate downgrade -4"}) {
+  for (const char* args : {"migrate downgrade base", "migrate downgrade -5"}) {
     INFO(args);
     auto refused = run_cli(args, file.str());
     CHECK(refused.status == 2);
     CHECK(refused.out.empty());
     CHECK_THAT(refused.err, Catch::Contains("--yes"));
     CHECK(std::count(refused.err.begin(), refused.err.end(), '\n') == 1);
-    CHECK(run_cli("migrate current", file.str()).out == "0004 product_search (head)\n");
+    CHECK(run_cli("migrate current", file.str()).out == "0005 search_by_projection (head)\n");
   }
 
   auto confirmed = run_cli("migrate downgrade base --yes", file.str());
   CHECK(confirmed.status == 0);
   CHECK(confirmed.out ==
-        "downgrade 0004 product_search\ndowngrade 0003 notifier\ndowngrade 0002 read_model\n"
+        "downgrade 0005 search_by_projection\ndowngrade 0004 product_search\n"
+        "downgrade 0003 notifier\ndowngrade 0002 read_model\n"
         "downgrade 0001 event_log\n");
   CHECK(run_cli("migrate current", file.str()).out == "base\n");
 }
@@ -412,7 +456,7 @@ TEST_CASE("migrate errors are one line on stderr with exit status 1", "[migratio
 
   auto unknown = run_cli("migrate upgrade 0009", file.str());
   CHECK(unknown.status == 1);
-  CHECK(unknown.err == "catalog migrate: unknown revision 0009 (known: 0001..0004)\n");
+  CHECK(unknown.err == "catalog migrate: unknown revision 0009 (known: 0001..0005)\n");
 
   auto unopenable = run_cli("migrate upgrade", (file.path / "no" / "such.db").string());
   CHECK(unopenable.status == 1);
