@@ -164,7 +164,8 @@ def measure(start, products, args, scenarios, restore=None):
             if restore:
                 restore()
             target = start()
-            wrk(target.base, script, c, args.warmup, products)
+            if args.warmup > 0:
+                wrk(target.base, script, c, args.warmup, products)
             rows[(number, c)] = r = wrk(target.base, script, c, args.duration, products)
             peak = max(peak, peak_rss_mb(target.server_pid()))
             target.stop()
@@ -206,8 +207,13 @@ def main():
                                                   "run.sh"))
     p.add_argument("--no-peer", action="store_true", help="skip the FastAPI original")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
+    p.add_argument("--scenarios", default="1,2,3,4,5,6", help="which scenarios to run")
+    p.add_argument("--database", help="start from a copy of this seeded catalog database "
+                   "(it must hold --products products) instead of seeding one")
     args = p.parse_args()
     args.connections = [int(c) for c in args.connections.split(",")]
+    wanted = args.scenarios.split(",")
+    scenarios = [s for s in SCENARIOS if s[0] in wanted]
     work = tempfile.mkdtemp(prefix="catalog-bench-")
     log = open(os.path.join(work, "servers.log"), "w")
     results = {}
@@ -223,11 +229,14 @@ def main():
             t = Target("catalog", [args.catalog, "serve"], port, env=env, cwd=work, log=log)
             wait_for(t.base + "/health")
             return t
+        if args.database:
+            shutil.copy2(args.database, db)
         ours = start_ours()
-        print(f"catalog: seeding {args.products} products ...", file=sys.stderr, flush=True)
-        seed_s = seed(ours.base, args.products)
-        print(f"catalog: seeded in {seed_s:.1f} s ({args.products / seed_s:.0f} products/s)",
-              file=sys.stderr, flush=True)
+        if not args.database:
+            print(f"catalog: seeding {args.products} products ...", file=sys.stderr, flush=True)
+            seed_s = seed(ours.base, args.products)
+            print(f"catalog: seeded in {seed_s:.1f} s ({args.products / seed_s:.0f} products/s)",
+                  file=sys.stderr, flush=True)
         with urllib.request.urlopen(ours.base + "/products/1", timeout=10) as r:
             body_bytes = len(r.read())
         ours.stop()
@@ -238,7 +247,7 @@ def main():
         start_ours().stop()
         results["startup_s"] = time.monotonic() - t0
         results["catalog"], results["catalog_rss"] = measure(start_ours, args.products, args,
-                                                             SCENARIOS, restore)
+                                                             scenarios, restore)
 
         # The ceiling: the same body size as scenario 1's answer.
         cport = free_port()
@@ -247,7 +256,8 @@ def main():
             t = Target("ceiling", [args.ceiling, str(cport), str(body_bytes), "2"], cport, log=log)
             wait_for(t.base + "/")
             return t
-        results["ceiling"], _ = measure(start_ceiling, args.products, args, SCENARIOS[:1])
+        results["ceiling"], _ = measure(start_ceiling, args.products, args,
+                                        [s for s in scenarios if s[0] == "1"])
 
         # The FastAPI original, seeded the same way.
         if not args.no_peer and os.path.exists(args.peer):
@@ -263,8 +273,8 @@ def main():
             seed(peer.base, args.products)
             peer.stop()
             results["fastapi"], results["fastapi_rss"] = measure(
-                start_peer, args.products, args, SCENARIOS, keeper(peer_db))
-        print_table(results, args, body_bytes)
+                start_peer, args.products, args, scenarios, keeper(peer_db))
+        print_table(results, args, body_bytes, scenarios)
     finally:
         log.close()
         if args.keep:
@@ -273,7 +283,7 @@ def main():
             shutil.rmtree(work, ignore_errors=True)
 
 
-def print_table(results, args, body_bytes):
+def print_table(results, args, body_bytes, scenarios):
     ours, ceiling, peer = results["catalog"], results["ceiling"], results.get("fastapi")
     print(f"\ncatalog benchmark: {args.products} products, wrk -t1, {args.duration} s per run "
           f"after {args.warmup} s warm-up; ceiling body {body_bytes} bytes")
@@ -281,7 +291,7 @@ def print_table(results, args, body_bytes):
             f" {'vs ceiling':>10} {'FastAPI req/s':>13} {'FA p99 ms':>9} {'vs FastAPI':>10}")
     print(head)
     print("-" * len(head))
-    for number, title, _ in SCENARIOS:
+    for number, title, _ in scenarios:
         for c in args.connections:
             r = ours[(number, c)]
             line = (f"{number + '. ' + title:<48} {c:>5} {r['rps']:>9.0f} {r['p50']:>8.2f} "
@@ -293,7 +303,7 @@ def print_table(results, args, body_bytes):
                 ratio = r["rps"] / f["rps"] if f["rps"] else float("inf")
                 line += f" {f['rps']:>13.0f} {f['p99']:>9.1f} {ratio:>9.0f}x"
             print(line)
-    for c in args.connections:
+    for c in args.connections if ceiling else []:
         cr = ceiling[("1", c)]
         print(f"ceiling (Beast, fixed body) c={c}: {cr['rps']:.0f} req/s, p50 {cr['p50']:.2f} ms, "
               f"p99 {cr['p99']:.2f} ms")

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <memory>
 
@@ -9,8 +10,25 @@
 
 namespace catalog::db {
 
-Checkpointer::Checkpointer(std::string path, std::chrono::milliseconds interval)
-    : path_(std::move(path)), interval_(interval), thread_([this] { run(); }) {}
+namespace {
+
+// The writers retry a busy lock every 50 us, and SQLite's own handler would retry after
+// 1, 2, 5 ... ms: the lock would always go to a writer first. Retrying as often as they do,
+// a RESTART gets its turn; after 20 ms it gives up until the next round, so a long reader
+// (an audit's snapshot) never holds writers back for longer than that.
+int retry_for_20ms(void*, int attempts) {
+  if (attempts >= 1000) return 0;
+  usleep(20);
+  return 1;
+}
+
+}  // namespace
+
+Checkpointer::Checkpointer(std::string path, std::chrono::milliseconds interval, int restart_frames)
+    : path_(std::move(path)),
+      interval_(interval),
+      restart_frames_(restart_frames),
+      thread_([this] { run(); }) {}
 
 Checkpointer::~Checkpointer() {
   {
@@ -36,10 +54,16 @@ void Checkpointer::run() {
         // Until a connection has read the database it does not know the file is in WAL
         // mode, and a checkpoint does nothing.
         db->exec("PRAGMA journal_mode=WAL");
+        sqlite3_busy_handler(db->handle(), retry_for_20ms, nullptr);
       }
-      int rc = sqlite3_wal_checkpoint_v2(db->handle(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr,
+      int frames = 0;
+      int rc = sqlite3_wal_checkpoint_v2(db->handle(), "main", SQLITE_CHECKPOINT_PASSIVE, &frames,
                                          nullptr);
-      // BUSY: another checkpoint is running (a tool's, or SQLite's at a last close).
+      if (rc == SQLITE_OK && frames >= restart_frames_)
+        rc = sqlite3_wal_checkpoint_v2(db->handle(), "main", SQLITE_CHECKPOINT_RESTART, nullptr,
+                                       nullptr);
+      // BUSY: another checkpoint is running (a tool's, or SQLite's at a last close), or a
+      // reader stayed in the WAL past the RESTART's 20 ms.
       if (rc != SQLITE_OK && rc != SQLITE_BUSY) throw Error(rc, sqlite3_errmsg(db->handle()));
       if (failing) spdlog::info("WAL checkpoints: working again");
       failing = false;

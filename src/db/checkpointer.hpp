@@ -4,6 +4,14 @@
 // between a command and its answer. The writers of the service turn it off (db::Writer) and
 // this thread copies what has been committed, every 100 ms, without waiting for readers or
 // writers (a PASSIVE checkpoint), so it never delays either.
+//
+// Copying alone does not keep the WAL small: SQLite writes it from the beginning again only
+// when a writer starts while every frame is copied and no reader is in the WAL, and with
+// the catalog and the projector committing in turn that moment never comes. Seeding a
+// million products left a 25 GB WAL. So once a WAL has grown past `restart_frames`, this
+// thread also asks for a RESTART checkpoint: it holds writers back while it copies the few
+// frames left and waits for readers to leave the WAL, for at most 20 ms (then it tries again
+// next time), and the next commit starts the WAL from the beginning.
 #pragma once
 
 #include <chrono>
@@ -17,7 +25,8 @@ namespace catalog::db {
 class Checkpointer {
  public:
   explicit Checkpointer(std::string path,
-                        std::chrono::milliseconds interval = std::chrono::milliseconds(100));
+                        std::chrono::milliseconds interval = std::chrono::milliseconds(100),
+                        int restart_frames = 8192);  // 32 MB of 4 KB pages
   // Runs one last checkpoint and joins the thread.
   ~Checkpointer();
   Checkpointer(const Checkpointer&) = delete;
@@ -28,6 +37,7 @@ class Checkpointer {
 
   std::string path_;
   std::chrono::milliseconds interval_;
+  int restart_frames_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

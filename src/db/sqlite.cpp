@@ -189,6 +189,9 @@ void configure(Connection& db, bool durable_writes) {
   db.exec("PRAGMA journal_mode=WAL");
   db.exec(durable_writes ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   db.exec("PRAGMA foreign_keys=OFF");
+  // A WAL that once grew large (a long reader held checkpoints back) is cut back to this
+  // when it starts again from the beginning, instead of keeping its size on disk.
+  db.exec("PRAGMA journal_size_limit=67108864");
 }
 
 }  // namespace catalog::db
