@@ -212,6 +212,10 @@ def main():
                    "(it must hold --products products) instead of seeding one")
     args = p.parse_args()
     args.connections = [int(c) for c in args.connections.split(",")]
+    # The servers run in the work directory: paths given relative to here must still hold.
+    for attr in ("catalog", "ceiling", "peer", "database"):
+        if getattr(args, attr):
+            setattr(args, attr, os.path.abspath(getattr(args, attr)))
     wanted = args.scenarios.split(",")
     scenarios = [s for s in SCENARIOS if s[0] in wanted]
     work = tempfile.mkdtemp(prefix="catalog-bench-")

@@ -37,6 +37,9 @@ HOT_PATH = [
     "catalog::projections::CatalogProjection::apply",
     "fdatasync",
     "fsync",
+    "sqlite3VtabSavepoint",
+    "sqlite3Fts5IndexSync",
+    "retry_while_busy",
 ]
 
 
@@ -48,6 +51,7 @@ def main():
     p.add_argument("--products", type=int, default=10000)
     p.add_argument("--catalog", default=os.path.join(here, "..", "build-release", "catalog"))
     args = p.parse_args()
+    args.catalog = os.path.abspath(args.catalog)
     work = tempfile.mkdtemp(prefix="catalog-profile-")
     port = free_port()
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{work}/catalog.db", PORT=str(port))
