@@ -11,6 +11,7 @@ the hot path (the same list before and after a change makes the comparison).
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -50,16 +51,21 @@ def main():
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--products", type=int, default=10000)
     p.add_argument("--catalog", default=os.path.join(here, "..", "build-release", "catalog"))
+    p.add_argument("--database", help="a copy of this seeded catalog (holding --products "
+                   "products) instead of seeding one")
     args = p.parse_args()
     args.catalog = os.path.abspath(args.catalog)
     work = tempfile.mkdtemp(prefix="catalog-profile-")
     port = free_port()
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{work}/catalog.db", PORT=str(port))
     log = open(os.path.join(work, "server.log"), "w")
+    if args.database:
+        shutil.copy2(args.database, os.path.join(work, "catalog.db"))
     server = Target("catalog", [args.catalog, "serve"], port, env=env, cwd=work, log=log)
     try:
         wait_for(server.base + "/health")
-        seed(server.base, args.products)
+        if not args.database:
+            seed(server.base, args.products)
         wrk_env = dict(os.environ, BENCH_LUA_DIR=LUA, BENCH_PRODUCTS=str(args.products))
         load = subprocess.Popen(
             ["wrk", "-t1", f"-c{args.connections}", "-d12s", "--latency", "-s",

@@ -1,7 +1,9 @@
 #include "projections/product_query.hpp"
 
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
+#include "projections/indexed_filters.hpp"
 #include "text/casefold.hpp"
 
 namespace catalog::projections {
@@ -26,45 +28,25 @@ std::string_view sort_column(SortKey key) {
   return "p.id";
 }
 
-// The text as one FTS5 phrase: inside double quotes, with its own quotes doubled, so no
-// character of it is read as query syntax.
-std::string fts_phrase(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
-
 }  // namespace
 
-ProductQuery build_product_query(const ProductFilter& f) {
+ProductQuery build_product_query(const ProductFilter& f,
+                                 const std::vector<events::Id>* candidates) {
+  // indexed_candidates() gives candidates for every tag filter: none means a bug.
+  if (!candidates && !f.tag_ids.empty())
+    throw std::logic_error("a tag filter without its candidates");
   std::string where;
   auto add = [&where](std::string_view condition) {
     where += where.empty() ? "WHERE " : " AND ";
     where += condition;
   };
   std::string folded = f.name ? text::fold(*f.name) : std::string();
-  // Three characters or more: the trigram index finds the candidates. Shorter: a scan.
-  // FTS5 ends a phrase at a NUL and then refuses the query, so a name with one (JSON
-  // allows "\u0000") is scanned too: rare, and still found.
-  bool indexed = f.name && text::length(folded) >= 3 && folded.find('\0') == std::string::npos;
-  if (f.name) {
-    add(indexed ? "p.id IN (SELECT rowid FROM products_search WHERE products_search MATCH ?)"
-                : "instr(p.name_folded, ?) > 0");
-  }
+  // The indexed conditions (a name of three characters or more, tags) are in the
+  // candidates; a shorter name is scanned.
+  bool scan_name = f.name && !name_is_indexed(folded);
+  if (candidates) add("p.id IN (SELECT value FROM json_each(?))");
+  if (scan_name) add("instr(p.name_folded, ?) > 0");
   if (f.category_id) add("p.category_id = ?");
-  if (!f.tag_ids.empty()) {
-    if (f.all_tags) {
-      add("(SELECT count(*) FROM product_tags pt WHERE pt.product_id = p.id "
-          "AND pt.tag_id IN (SELECT value FROM json_each(?))) = ?");
-    } else {
-      add("p.id IN (SELECT pt.product_id FROM product_tags pt "
-          "WHERE pt.tag_id IN (SELECT value FROM json_each(?)))");
-    }
-  }
   if (f.min_price_shmeckles) add("p.price_shmeckles >= ?");
   if (f.max_price_shmeckles) add("p.price_shmeckles <= ?");
   if (f.min_price_flurbos) add("p.price_flurbos >= ?");
@@ -78,16 +60,14 @@ ProductQuery build_product_query(const ProductFilter& f) {
   if (f.sort != SortKey::id) q.order_and_page += ", p.id";
   q.order_and_page += " LIMIT ? OFFSET ?";
 
-  std::string tags = nlohmann::json(f.tag_ids).dump();
-  std::string needle = indexed ? fts_phrase(folded) : folded;
-  q.bind_filters = [f, needle = std::move(needle), tags = std::move(tags)](db::Statement& s) {
+  std::string ids = candidates ? nlohmann::json(*candidates).dump() : std::string();
+  std::string needle = scan_name ? folded : std::string();
+  q.bind_filters = [f, needle = std::move(needle), ids = std::move(ids), candidates = !!candidates,
+                    scan_name](db::Statement& s) {
     int i = 1;
-    if (f.name) s.bind(i++, needle);
+    if (candidates) s.bind(i++, ids);
+    if (scan_name) s.bind(i++, needle);
     if (f.category_id) s.bind(i++, *f.category_id);
-    if (!f.tag_ids.empty()) {
-      s.bind(i++, tags);
-      if (f.all_tags) s.bind(i++, static_cast<int64_t>(f.tag_ids.size()));
-    }
     for (const auto& bound :
          {f.min_price_shmeckles, f.max_price_shmeckles, f.min_price_flurbos, f.max_price_flurbos}) {
       if (bound) s.bind(i++, *bound);

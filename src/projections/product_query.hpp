@@ -4,8 +4,10 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "db/sqlite.hpp"
+#include "events/event.hpp"
 #include "projections/product_filter.hpp"
 
 namespace catalog::projections {
@@ -17,6 +19,9 @@ struct ProductQuery {
   std::function<int(db::Statement&)> bind_filters;
 };
 
-ProductQuery build_product_query(const ProductFilter& filter);
+// `candidates`: the ids that indexed_candidates() gave for this filter, or null if it gave
+// none; the query then covers the filter's other conditions over them.
+ProductQuery build_product_query(const ProductFilter& filter,
+                                 const std::vector<events::Id>* candidates);
 
 }  // namespace catalog::projections

@@ -4,6 +4,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "projections/indexed_filters.hpp"
 #include "projections/product_query.hpp"
 #include "text/casefold.hpp"
 
@@ -113,10 +114,16 @@ std::optional<Id> ReadModel::product_id(std::string_view name) {
 }
 
 ProductPage ReadModel::products(const ProductFilter& filter) {
-  ProductQuery q = build_product_query(filter);
   ProductPage page;
-  // The count and the page are read in one transaction so X-Total-Count matches the page.
+  // The candidates, the count and the page are read in one transaction, so X-Total-Count
+  // matches the page.
   db::Transaction snapshot(db_, db::Transaction::Kind::deferred);
+  auto candidates = indexed_candidates(db_, filter);
+  if (candidates && candidates->empty()) {
+    snapshot.commit();
+    return page;
+  }
+  ProductQuery q = build_product_query(filter, candidates ? &*candidates : nullptr);
   {
     db::Reset s(db_.cached("SELECT count(*) FROM products p " + q.where));
     q.bind_filters(*s);

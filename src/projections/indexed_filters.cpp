@@ -1,0 +1,77 @@
+#include "projections/indexed_filters.hpp"
+
+#include <algorithm>
+#include <iterator>
+
+#include "text/casefold.hpp"
+
+namespace catalog::projections {
+
+using events::Id;
+
+namespace {
+
+// The text as one FTS5 phrase: inside double quotes, with its own quotes doubled, so no
+// character of it is read as query syntax.
+std::string fts_phrase(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+std::vector<Id> column_of_ids(db::Statement& s) {
+  std::vector<Id> ids;
+  while (s.step())
+    ids.push_back(s.int64(0));
+  return ids;
+}
+
+std::vector<Id> named(db::Connection& db, const std::string& folded) {
+  db::Reset s(
+      db.cached("SELECT rowid FROM products_search WHERE products_search MATCH ? ORDER BY rowid"));
+  s->bind(1, fts_phrase(folded));
+  return column_of_ids(*s);
+}
+
+std::vector<Id> tagged(db::Connection& db, Id tag) {
+  db::Reset s(
+      db.cached("SELECT product_id FROM product_tags WHERE tag_id = ? ORDER BY product_id"));
+  s->bind(1, tag);
+  return column_of_ids(*s);
+}
+
+std::vector<Id> merge(const std::vector<Id>& a, const std::vector<Id>& b, bool both) {
+  std::vector<Id> out;
+  if (both)
+    std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  else
+    std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+}  // namespace
+
+bool name_is_indexed(std::string_view folded) {
+  return text::length(folded) >= 3 && folded.find('\0') == std::string_view::npos;
+}
+
+std::optional<std::vector<Id>> indexed_candidates(db::Connection& db, const ProductFilter& f) {
+  std::optional<std::vector<Id>> ids;
+  if (f.name) {
+    std::string folded = text::fold(*f.name);
+    if (name_is_indexed(folded)) ids = named(db, folded);
+  }
+  if (!f.tag_ids.empty() && !(ids && ids->empty())) {
+    std::vector<Id> with_tags = tagged(db, f.tag_ids.front());
+    for (size_t i = 1; i < f.tag_ids.size(); ++i)
+      with_tags = merge(with_tags, tagged(db, f.tag_ids[i]), f.all_tags);
+    ids = ids ? merge(*ids, with_tags, true) : std::move(with_tags);
+  }
+  return ids;
+}
+
+}  // namespace catalog::projections
