@@ -27,6 +27,7 @@ Server::Server(const Router& router, Limits limits, const std::string& host, uns
   acceptor_.set_option(net::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
   acceptor_.listen(net::socket_base::max_listen_connections);
+  acceptor_.non_blocking(true);
   port_ = acceptor_.local_endpoint().port();
 }
 
@@ -53,20 +54,32 @@ void refuse(tcp::socket& socket) {
 
 }  // namespace
 
+void Server::admit(tcp::socket socket) {
+  if (count_->connections.load() >= limits_.max_connections) {
+    refuse(socket);
+    return;
+  }
+  boost::system::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  std::make_shared<Session>(std::move(socket), router_, limits_, count_, metrics_)->start();
+}
+
 void Server::accept() {
-  acceptor_.async_accept(net::make_strand(ioc_), [this](boost::system::error_code ec,
-                                                        tcp::socket socket) {
-    if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) {
-      if (count_->connections.load() >= limits_.max_connections) {
-        refuse(socket);
-      } else {
-        socket.set_option(tcp::no_delay(true), ec);
-        std::make_shared<Session>(std::move(socket), router_, limits_, count_, metrics_)->start();
-      }
-    }
-    accept();
-  });
+  acceptor_.async_accept(
+      net::make_strand(ioc_), [this](boost::system::error_code ec, tcp::socket socket) {
+        if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+        if (!ec) admit(std::move(socket));
+        // Every connection waiting in the backlog is taken now. Each async_accept completes
+        // behind every handler already queued, so under load (256 busy connections) a client
+        // that connected late waited seconds for its first answer: the p99 of lists at 256
+        // connections was 2-4 s while their p50 was under 100 ms.
+        for (int taken = 0; !ec && taken < 1024; ++taken) {
+          tcp::socket next(net::make_strand(ioc_));
+          acceptor_.accept(next, ec);  // non-blocking: would_block once the backlog is empty
+          if (!ec) admit(std::move(next));
+        }
+        accept();
+      });
 }
 
 void Server::run() {

@@ -34,6 +34,8 @@ class Server {
 
  private:
   void accept();
+  // Starts a session, or refuses the connection past the cap.
+  void admit(boost::asio::ip::tcp::socket socket);
   void wait_for_in_flight(std::chrono::steady_clock::time_point deadline);
 
   const Router& router_;
