@@ -24,11 +24,12 @@ Connection& ThreadConnections::get() {
     // No memory map: each read connection mapped the file for itself, so every page it
     // touched counted once per io thread in the process's RSS (1.69 GB at a million
     // products, 1.38 GB of it the file). A page cache of its own per connection instead:
-    // RSS 384 MB at a million products and the same speed at 10,000; at a million, the
-    // filtered search (scenario 3), which reads the most pages, does 74 req/s instead of
-    // 105 (wrk -c32).
+    // RSS about 360 MB at a million products and the same speed at 10,000; at a million,
+    // the filtered search (scenario 3), which reads the most pages, loses a fifth to a
+    // third (wrk -c32: 66-80 req/s instead of 105). 16 MB rather than 32 or 64: no
+    // difference in speed measured, and 10,000 products stay under 64 MB of RSS.
     slot->exec("PRAGMA mmap_size=0");
-    slot->exec("PRAGMA cache_size=-32768");  // KiB: 32 MB
+    slot->exec("PRAGMA cache_size=-16384");  // KiB: 16 MB
     slot->set_echo(sql_echo_);
   }
   return *slot;
