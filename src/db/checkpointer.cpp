@@ -14,13 +14,16 @@ namespace {
 
 // The writers retry a busy lock every 50 us, and SQLite's own handler would retry after
 // 1, 2, 5 ... ms: the lock would always go to a writer first. Retrying as often as they do,
-// a RESTART gets its turn; after 20 ms it gives up until the next round, so a long reader
-// (an audit's snapshot) never holds writers back for longer than that.
-int retry_for_20ms(void*, int attempts) {
-  if (attempts >= 1000) return 0;
+// a RESTART gets its turn; after 2 ms it gives up until the next round, so a reader on an
+// old snapshot (a long search, an audit) never holds writers back for longer than that.
+int retry_for_2ms(void*, int attempts) {
+  if (attempts >= 100) return 0;
   usleep(20);
   return 1;
 }
+
+// Frames a RESTART may have to copy itself, with writers waiting: about 256 KB.
+constexpr int restart_backlog = 64;
 
 }  // namespace
 
@@ -54,16 +57,26 @@ void Checkpointer::run() {
         // Until a connection has read the database it does not know the file is in WAL
         // mode, and a checkpoint does nothing.
         db->exec("PRAGMA journal_mode=WAL");
-        sqlite3_busy_handler(db->handle(), retry_for_20ms, nullptr);
+        sqlite3_busy_handler(db->handle(), retry_for_2ms, nullptr);
       }
-      int frames = 0;
-      int rc = sqlite3_wal_checkpoint_v2(db->handle(), "main", SQLITE_CHECKPOINT_PASSIVE, &frames,
-                                         nullptr);
-      if (rc == SQLITE_OK && frames >= restart_frames_)
+      int frames = 0, copied = 0;
+      auto passive = [&] {
+        return sqlite3_wal_checkpoint_v2(db->handle(), "main", SQLITE_CHECKPOINT_PASSIVE, &frames,
+                                         &copied);
+      };
+      int rc = passive();
+      // A RESTART copies whatever is left while writers wait, so first copy until little is
+      // left (the writers go on meanwhile). A reader on an old snapshot keeps frames from
+      // being copied: then there is no restart this round.
+      for (int pass = 0; rc == SQLITE_OK && frames >= restart_frames_ &&
+                         frames - copied > restart_backlog && pass < 10;
+           ++pass)
+        rc = passive();
+      if (rc == SQLITE_OK && frames >= restart_frames_ && frames - copied <= restart_backlog)
         rc = sqlite3_wal_checkpoint_v2(db->handle(), "main", SQLITE_CHECKPOINT_RESTART, nullptr,
                                        nullptr);
       // BUSY: another checkpoint is running (a tool's, or SQLite's at a last close), or a
-      // reader stayed in the WAL past the RESTART's 20 ms.
+      // reader stayed in the WAL past the RESTART's wait.
       if (rc != SQLITE_OK && rc != SQLITE_BUSY) throw Error(rc, sqlite3_errmsg(db->handle()));
       if (failing) spdlog::info("WAL checkpoints: working again");
       failing = false;

@@ -9,9 +9,14 @@
 // when a writer starts while every frame is copied and no reader is in the WAL, and with
 // the catalog and the projector committing in turn that moment never comes. Seeding a
 // million products left a 25 GB WAL. So once a WAL has grown past `restart_frames`, this
-// thread also asks for a RESTART checkpoint: it holds writers back while it copies the few
-// frames left and waits for readers to leave the WAL, for at most 20 ms (then it tries again
-// next time), and the next commit starts the WAL from the beginning.
+// thread copies until fewer than 64 frames are left and then asks for a RESTART
+// checkpoint: it holds writers back while it copies what came in meanwhile and syncs the
+// database file, and while readers leave the WAL (at most 2 ms; then it tries again next
+// time); the next commit starts the WAL from the beginning.
+//
+// That pause is the price of a bounded WAL. Under sustained random updates of a million
+// products (80 MB of WAL a second) each RESTART took 110-130 ms, every 0.4 s, and PUT's
+// p99 went from 13 ms to 130 ms; at 10,000 products it does not show in the benchmark.
 #pragma once
 
 #include <chrono>
