@@ -119,6 +119,42 @@ TEST_CASE("tag filters match any of the tags, or all of them with tag_match=all"
   CHECK(fx.ids(f) == std::vector<Id>{a_and_b});
 }
 
+TEST_CASE("name, tags, a short name and prices combine; the total counts every match",
+          "[read-model]") {
+  Fixture fx;
+  fx.record(NamedCreated{Resource::tag, 1, "a"});
+  fx.record(NamedCreated{Resource::tag, 2, "b"});
+  Id gun_a = fx.product("portal gun", 100, {}, {1});
+  Id gun_ab = fx.product("Portal gun mk2", 200, {}, {1, 2});
+  fx.product("portal gun, untagged", 100);
+  fx.product("plumbus", 100, {}, {1, 2});
+  Id gun_b = fx.product("PORTAL cannon", 300, {}, {2});
+  ProductFilter f;
+  f.name = "portal";
+  f.tag_ids = {1, 2};
+  CHECK(fx.ids(f) == std::vector<Id>{gun_a, gun_ab, gun_b});
+  f.all_tags = true;
+  CHECK(fx.ids(f) == std::vector<Id>{gun_ab});
+  f.all_tags = false;
+  f.max_price_shmeckles = 250;
+  f.limit = 1;
+  f.skip = 1;
+  auto page = fx.reads().products(f);
+  CHECK(page.total == 2);  // gun_a and gun_ab; the page holds the second
+  REQUIRE(page.items.size() == 1);
+  CHECK(page.items[0].id == gun_ab);
+  ProductFilter short_name;  // two letters: scanned, over the tags' candidates
+  short_name.name = "mk";
+  short_name.tag_ids = {2};
+  CHECK(fx.ids(short_name) == std::vector<Id>{gun_ab});
+  ProductFilter nothing;
+  nothing.name = "meeseeks";
+  nothing.tag_ids = {1};
+  auto none = fx.reads().products(nothing);
+  CHECK(none.total == 0);
+  CHECK(none.items.empty());
+}
+
 TEST_CASE("price bounds are inclusive and combine with the other filters", "[read-model]") {
   Fixture fx;
   fx.record(NamedCreated{Resource::category, 1, "c"});
