@@ -164,11 +164,13 @@ def measure(start, products, args, scenarios, restore=None):
             if restore:
                 restore()
             target = start()
-            if args.warmup > 0:
-                wrk(target.base, script, c, args.warmup, products)
-            rows[(number, c)] = r = wrk(target.base, script, c, args.duration, products)
-            peak = max(peak, peak_rss_mb(target.server_pid()))
-            target.stop()
+            try:
+                if args.warmup > 0:
+                    wrk(target.base, script, c, args.warmup, products)
+                rows[(number, c)] = r = wrk(target.base, script, c, args.duration, products)
+                peak = max(peak, peak_rss_mb(target.server_pid()))
+            finally:
+                target.stop()  # a failed wrk run must not leave the server running
             print(f"  {target.name:8} scenario {number} c={c:<3} {r['rps']:>10.0f} req/s "
                   f"p50 {r['p50']:7.2f} ms  p99 {r['p99']:7.2f} ms  errors {r['errors']}",
                   file=sys.stderr, flush=True)
@@ -236,14 +238,17 @@ def main():
         if args.database:
             shutil.copy2(args.database, db)
         ours = start_ours()
-        if not args.database:
-            print(f"catalog: seeding {args.products} products ...", file=sys.stderr, flush=True)
-            seed_s = seed(ours.base, args.products)
-            print(f"catalog: seeded in {seed_s:.1f} s ({args.products / seed_s:.0f} products/s)",
-                  file=sys.stderr, flush=True)
-        with urllib.request.urlopen(ours.base + "/products/1", timeout=10) as r:
-            body_bytes = len(r.read())
-        ours.stop()
+        try:
+            if not args.database:
+                print(f"catalog: seeding {args.products} products ...", file=sys.stderr,
+                      flush=True)
+                seed_s = seed(ours.base, args.products)
+                print(f"catalog: seeded in {seed_s:.1f} s "
+                      f"({args.products / seed_s:.0f} products/s)", file=sys.stderr, flush=True)
+            with urllib.request.urlopen(ours.base + "/products/1", timeout=10) as r:
+                body_bytes = len(r.read())
+        finally:
+            ours.stop()
         restore = keeper(db)
 
         # Start-up to serving, on the seeded database.
