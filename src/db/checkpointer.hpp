@@ -11,7 +11,7 @@
 // million products left a 25 GB WAL. So once a WAL has grown past `restart_frames`, this
 // thread copies until fewer than 64 frames are left and then asks for a RESTART
 // checkpoint: it holds writers back while it copies what came in meanwhile and syncs the
-// database file, and while readers leave the WAL (at most 2 ms; then it tries again next
+// database file, and while readers leave the WAL (at most 20 ms; then it tries again next
 // time); the next commit starts the WAL from the beginning.
 //
 // That pause is the price of a bounded WAL. Under sustained random updates of a million
