@@ -3,8 +3,8 @@
 #include <boost/asio/ip/address.hpp>
 #include <charconv>
 #include <cstdint>
-#include <optional>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 extern char** environ;
