@@ -10,6 +10,7 @@
 #include "db/writer.hpp"
 #include "events/event_store.hpp"
 #include "projections/catalog_projection.hpp"
+#include "projections/filter_index.hpp"
 
 namespace catalog::actors {
 
@@ -21,7 +22,24 @@ struct ProjectorState {
   ProjectorState(const std::string& path, bool sql_echo) : writer(path, false, sql_echo) {}
 
   projections::CatalogProjection projection() {
-    return projections::CatalogProjection(writer.get());
+    projections::CatalogProjection p(writer.get());
+    p.record_changes(&changes);
+    return p;
+  }
+
+  // Moves the filter index to what was just committed. If that fails the index is set
+  // aside (readers use SQL) and read whole again after the next batch.
+  void sync_filters() {
+    try {
+      if (filters->loaded())
+        filters->refresh(writer.get(), changes, projection().checkpoint());
+      else if (serving)
+        filters->load(writer.get());
+    } catch (const std::exception& ex) {
+      filters->invalidate();
+      spdlog::warn("projection: filter index set aside until it is read again: {}", ex.what());
+    }
+    changes.clear();
   }
 
   // Applies what the log holds beyond the checkpoint, in bounded transactions.
@@ -31,10 +49,14 @@ struct ProjectorState {
       auto batch = store.read_after(projection().checkpoint(), 5000);
       if (batch.empty()) return;
       projection().apply_batch(batch);
+      sync_filters();
     }
   }
 
   db::Writer writer;
+  std::shared_ptr<projections::FilterIndex> filters = std::make_shared<projections::FilterIndex>();
+  projections::FilterChanges changes;  // committed, not yet in `filters`
+  bool serving = false;                // caught up and loaded once
   // Batches that could not be applied yet (the database refused the write); their answers
   // wait with them, because answering before the read model shows a change would break
   // read-your-writes.
@@ -46,6 +68,8 @@ struct ProjectorState {
 std::shared_ptr<ProjectorState> open_projector(const std::string& path, bool sql_echo) {
   auto s = std::make_shared<ProjectorState>(path, sql_echo);
   s->catch_up();
+  s->filters->load(s->writer.get());
+  s->serving = true;
   return s;
 }
 
@@ -71,6 +95,7 @@ void drain(ProjectorState& s) {
         }
         s.projection().apply_batch(fresh);
       }
+      s.sync_filters();
     }
     for (auto& a : batch.answers)
       a.reply(std::move(a.outcome));
@@ -116,6 +141,10 @@ caf::behavior projector(caf::stateful_actor<std::shared_ptr<ProjectorState>>* se
 }
 
 }  // namespace
+
+std::shared_ptr<projections::FilterIndex> filter_index(const ProjectorState& state) {
+  return state.filters;
+}
 
 caf::actor spawn_projector(caf::actor_system& sys, std::shared_ptr<ProjectorState> state) {
   // Detached: the actor blocks on SQLite and must not hold a scheduler thread.

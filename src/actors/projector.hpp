@@ -14,6 +14,7 @@
 
 #include "events/recorded_event.hpp"
 #include "events/views.hpp"
+#include "projections/filter_index.hpp"
 
 namespace catalog::actors {
 
@@ -39,6 +40,9 @@ struct ProjectorState;
 // Opens the projector's connection and brings the read tables up to the head of the log
 // before the actor starts, so the server never serves a stale read model after a restart.
 std::shared_ptr<ProjectorState> open_projector(const std::string& database_path, bool sql_echo);
+
+// The in-memory filter index the projector keeps in step with the read tables.
+std::shared_ptr<projections::FilterIndex> filter_index(const ProjectorState& state);
 
 caf::actor spawn_projector(caf::actor_system& sys, std::shared_ptr<ProjectorState> state);
 

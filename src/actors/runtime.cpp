@@ -12,6 +12,7 @@ Runtime::Runtime(const std::string& path, bool sql_echo, metrics::Metrics& metri
   // Both states are opened before any actor runs, so a bad database fails here, on the
   // caller's thread, with the caller's error handling.
   auto projector_state = open_projector(path, sql_echo);
+  filters_ = filter_index(*projector_state);
   auto catalog_state = open_catalog(path, sql_echo);
   // The scheduler runs only the live hub: every actor that blocks on SQLite or HTTP is
   // detached. CAF's workers poll for work in a loop of 50 us sleeps before they wait on a

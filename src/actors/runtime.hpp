@@ -29,6 +29,8 @@ class Runtime {
   events::Outcome execute(events::Command command) const;
 
   const caf::actor& hub() const { return hub_; }
+  // Kept in step by the projector; for the read routes.
+  projections::FilterIndex* filters() const { return filters_.get(); }
 
   // Starts the Telegram notifier, woken by the hub at every commit.
   void start_notifier(const NotifierSettings& settings, metrics::Metrics& metrics);
@@ -41,6 +43,7 @@ class Runtime {
  private:
   // First made, last gone: the actors' writers leave checkpoints to it.
   std::unique_ptr<db::Checkpointer> checkpointer_;
+  std::shared_ptr<projections::FilterIndex> filters_;
   caf::actor_system_config config_;
   std::unique_ptr<caf::actor_system> system_;
   caf::actor projector_;

@@ -72,6 +72,7 @@ int serve(const Config& config) {
     runtime.submit(std::move(command), std::move(reply));
   };
   services.reads = &reads;
+  services.filters = runtime.filters();
   services.database_path = config.database_path;
   caf::actor hub = runtime.hub();
   services.live.subscribe = [hub](uint64_t id, std::function<void(http::EventBatch)> deliver,

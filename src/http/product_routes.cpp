@@ -58,7 +58,7 @@ void add_product_routes(Router& router, const Services& svc) {
       respond(validation_response(ctx.request, *errors));
       return;
     }
-    projections::ReadModel reads(svc.reads->get());
+    projections::ReadModel reads(svc.reads->get(), svc.filters);
     auto page = reads.products(std::get<projections::ProductFilter>(filter));
     auto res = json_response(ctx.request, status::ok, render(page.items));
     res.set("X-Total-Count", std::to_string(page.total));

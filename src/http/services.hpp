@@ -14,6 +14,7 @@
 #include "events/views.hpp"
 #include "http/connection_count.hpp"
 #include "metrics/metrics.hpp"
+#include "projections/filter_index.hpp"
 
 namespace catalog::http {
 
@@ -34,6 +35,7 @@ using Submit = std::function<void(events::Command, std::function<void(events::Ou
 struct Services {
   Submit submit;
   db::ThreadConnections* reads = nullptr;
+  projections::FilterIndex* filters = nullptr;  // null: filtered lists are counted by SQL
   // Runs long work (an audit of the whole log) on a thread that is not an io thread.
   std::function<void(std::function<void()>)> run_blocking;
   std::string database_path;  // for work that needs a connection of its own

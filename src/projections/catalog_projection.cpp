@@ -24,15 +24,22 @@ struct overloaded : F... {
 template <class... F>
 overloaded(F...) -> overloaded<F...>;
 
-void insert_tags(db::Connection& db, Id product, const std::vector<Id>& tags) {
+using TagOp = FilterChanges::TagOp;
+
+void insert_tags(db::Connection& db, Id product, const std::vector<Id>& tags,
+                 FilterChanges& changes) {
   auto& insert = db.cached("INSERT INTO product_tags (product_id, tag_id) VALUES (?, ?)");
-  for (Id t : tags)
+  for (Id t : tags) {
     insert.bind(1, product).bind(2, t).run();
+    changes.taggings.push_back({TagOp::add, t, product});
+  }
 }
 
-void replace_tags(db::Connection& db, Id product, const std::vector<Id>& tags) {
-  db.cached("DELETE FROM product_tags WHERE product_id = ?").bind(1, product).run();
-  insert_tags(db, product, tags);
+void remove_tags(db::Connection& db, Id product, FilterChanges& changes) {
+  db::Reset s(db.cached("DELETE FROM product_tags WHERE product_id = ? RETURNING tag_id"));
+  s->bind(1, product);
+  while (s->step())
+    changes.taggings.push_back({TagOp::remove, s->int64(0), product});
 }
 
 }  // namespace
@@ -86,6 +93,7 @@ void CatalogProjection::unindex_name(Id product) {
 
 void CatalogProjection::apply_batch(const std::vector<RecordedEvent>& batch) {
   if (batch.empty()) return;
+  batch_changes_.clear();
   db::Transaction txn(db_);
   int64_t at = checkpoint();
   for (const auto& e : batch) {
@@ -97,9 +105,18 @@ void CatalogProjection::apply_batch(const std::vector<RecordedEvent>& batch) {
   }
   set_checkpoint(at);
   txn.commit();
+  if (changes_) {
+    changes_->products.insert(changes_->products.end(), batch_changes_.products.begin(),
+                              batch_changes_.products.end());
+    changes_->taggings.insert(changes_->taggings.end(), batch_changes_.taggings.begin(),
+                              batch_changes_.taggings.end());
+  }
 }
 
 void CatalogProjection::apply(const RecordedEvent& rec) {
+  // Nobody reads the changes of events applied without record_changes() (replay applies
+  // millions): keep one event's at most.
+  if (!changes_) batch_changes_.clear();
   Event event = from_json(rec.type, nlohmann::json::parse(rec.data));
   std::string at = format_iso(rec.recorded_at);
   std::visit(
@@ -126,11 +143,14 @@ void CatalogProjection::apply(const RecordedEvent& rec) {
           },
           [&](const NamedDeleted& e) {
             if (e.kind == Resource::category) {
-              db_.cached("UPDATE products SET category_id = NULL WHERE category_id = ?")
-                  .bind(1, e.id)
-                  .run();
+              db::Reset s(db_.cached(
+                  "UPDATE products SET category_id = NULL WHERE category_id = ? RETURNING id"));
+              s->bind(1, e.id);
+              while (s->step())
+                batch_changes_.products.push_back(s->int64(0));
             } else {
               db_.cached("DELETE FROM product_tags WHERE tag_id = ?").bind(1, e.id).run();
+              batch_changes_.taggings.push_back({TagOp::drop_tag, e.id, 0});
             }
             std::string sql = "DELETE FROM " + std::string(table_of(e.kind)) + " WHERE id = ?";
             db_.cached(sql).bind(1, e.id).run();
@@ -154,8 +174,9 @@ void CatalogProjection::apply(const RecordedEvent& rec) {
                 .bind(10, at)
                 .bind(11, at)
                 .run();
-            insert_tags(db_, e.id, f.tag_ids);  // a new id has no rows to replace
+            insert_tags(db_, e.id, f.tag_ids, batch_changes_);  // a new id has no tags yet
             index_name(e.id, folded);
+            batch_changes_.products.push_back(e.id);
           },
           [&](const ProductUpdated& e) {
             const auto& p = e.changes;
@@ -186,13 +207,18 @@ void CatalogProjection::apply(const RecordedEvent& rec) {
                 .bind(14, p.category_id ? *p.category_id : std::nullopt);
             s.bind(15, rec.version).bind(16, at);
             s.run();
-            if (p.tag_ids) replace_tags(db_, e.id, *p.tag_ids);
+            if (p.tag_ids) {
+              remove_tags(db_, e.id, batch_changes_);
+              insert_tags(db_, e.id, *p.tag_ids, batch_changes_);
+            }
             if (folded) index_name(e.id, *folded);
+            batch_changes_.products.push_back(e.id);
           },
           [&](const ProductDeleted& e) {
             unindex_name(e.id);
-            db_.cached("DELETE FROM product_tags WHERE product_id = ?").bind(1, e.id).run();
+            remove_tags(db_, e.id, batch_changes_);
             db_.cached("DELETE FROM products WHERE id = ?").bind(1, e.id).run();
+            batch_changes_.products.push_back(e.id);
           },
       },
       event);

@@ -11,6 +11,7 @@
 #include "db/sqlite.hpp"
 #include "events/event.hpp"
 #include "events/recorded_event.hpp"
+#include "projections/filter_changes.hpp"
 
 namespace catalog::projections {
 
@@ -35,6 +36,9 @@ class CatalogProjection {
   // Applies one event inside the caller's transaction; the caller moves the checkpoint.
   void apply(const events::RecordedEvent& e);
   void set_checkpoint(int64_t position);
+  // Makes apply_batch() add to `changes` what each committed batch changed for the filter
+  // index (nothing for a batch that was rolled back); null stops it.
+  void record_changes(FilterChanges* changes) { changes_ = changes; }
   // Empties every read table and the checkpoint (inside the caller's transaction).
   void clear();
 
@@ -45,6 +49,8 @@ class CatalogProjection {
 
   db::Connection& db_;
   NameIndex index_;
+  FilterChanges* changes_ = nullptr;
+  FilterChanges batch_changes_;  // of the batch being applied, kept only if it commits
 };
 
 }  // namespace catalog::projections

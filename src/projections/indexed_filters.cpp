@@ -30,13 +30,6 @@ std::vector<Id> column_of_ids(db::Statement& s) {
   return ids;
 }
 
-std::vector<Id> named(db::Connection& db, const std::string& folded) {
-  db::Reset s(
-      db.cached("SELECT rowid FROM products_search WHERE products_search MATCH ? ORDER BY rowid"));
-  s->bind(1, fts_phrase(folded));
-  return column_of_ids(*s);
-}
-
 std::vector<Id> tagged(db::Connection& db, Id tag) {
   db::Reset s(
       db.cached("SELECT product_id FROM product_tags WHERE tag_id = ? ORDER BY product_id"));
@@ -44,7 +37,9 @@ std::vector<Id> tagged(db::Connection& db, Id tag) {
   return column_of_ids(*s);
 }
 
-std::vector<Id> merge(const std::vector<Id>& a, const std::vector<Id>& b, bool both) {
+}  // namespace
+
+std::vector<Id> merge_ids(const std::vector<Id>& a, const std::vector<Id>& b, bool both) {
   std::vector<Id> out;
   if (both)
     std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
@@ -53,7 +48,12 @@ std::vector<Id> merge(const std::vector<Id>& a, const std::vector<Id>& b, bool b
   return out;
 }
 
-}  // namespace
+std::vector<Id> named_ids(db::Connection& db, const std::string& folded) {
+  db::Reset s(
+      db.cached("SELECT rowid FROM products_search WHERE products_search MATCH ? ORDER BY rowid"));
+  s->bind(1, fts_phrase(folded));
+  return column_of_ids(*s);
+}
 
 bool name_is_indexed(std::string_view folded) {
   return text::length(folded) >= 3 && folded.find('\0') == std::string_view::npos;
@@ -63,13 +63,13 @@ std::optional<std::vector<Id>> indexed_candidates(db::Connection& db, const Prod
   std::optional<std::vector<Id>> ids;
   if (f.name) {
     std::string folded = text::fold(*f.name);
-    if (name_is_indexed(folded)) ids = named(db, folded);
+    if (name_is_indexed(folded)) ids = named_ids(db, folded);
   }
   if (!f.tag_ids.empty() && !(ids && ids->empty())) {
     std::vector<Id> with_tags = tagged(db, f.tag_ids.front());
     for (size_t i = 1; i < f.tag_ids.size(); ++i)
-      with_tags = merge(with_tags, tagged(db, f.tag_ids[i]), f.all_tags);
-    ids = ids ? merge(*ids, with_tags, true) : std::move(with_tags);
+      with_tags = merge_ids(with_tags, tagged(db, f.tag_ids[i]), f.all_tags);
+    ids = ids ? merge_ids(*ids, with_tags, true) : std::move(with_tags);
   }
   return ids;
 }

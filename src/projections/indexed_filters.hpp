@@ -21,6 +21,14 @@ namespace catalog::projections {
 // three characters or more, and no NUL (FTS5 ends a phrase there and refuses the query).
 bool name_is_indexed(std::string_view folded);
 
+// The ids, ascending, of the products whose folded name contains `folded`, from the trigram
+// index; `folded` must be name_is_indexed().
+std::vector<events::Id> named_ids(db::Connection& db, const std::string& folded);
+
+// Two ascending id lists merged: their intersection if `both`, else their union.
+std::vector<events::Id> merge_ids(const std::vector<events::Id>& a,
+                                  const std::vector<events::Id>& b, bool both);
+
 // The ids, ascending, of the products that the filter's indexed conditions allow; nullopt
 // when it has none. The other conditions (category, prices, a short name) are not applied.
 std::optional<std::vector<events::Id>> indexed_candidates(db::Connection& db,

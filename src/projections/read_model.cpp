@@ -4,6 +4,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "projections/catalog_projection.hpp"
 #include "projections/indexed_filters.hpp"
 #include "projections/product_query.hpp"
 #include "text/casefold.hpp"
@@ -113,11 +114,36 @@ std::optional<Id> ReadModel::product_id(std::string_view name) {
   return s->int64(0);
 }
 
-ProductPage ReadModel::products(const ProductFilter& filter) {
+// Inside the caller's transaction.
+std::optional<ProductPage> ReadModel::indexed_products(const ProductFilter& filter) {
+  if (!filters_ || !FilterIndex::serves(filter)) return std::nullopt;
+  // The first read of the transaction fixes its snapshot; the index answers only for the
+  // checkpoint that snapshot holds.
+  auto indexed = filters_->page(db_, filter, CatalogProjection(db_).checkpoint());
+  if (!indexed) return std::nullopt;
   ProductPage page;
+  page.total = indexed->total;
+  if (!indexed->ids.empty()) {
+    db::Reset s(db_.cached(std::string(product_columns) +
+                           "WHERE p.id IN (SELECT value FROM json_each(?)) ORDER BY p.id" +
+                           (filter.descending ? " DESC" : "")));
+    s->bind(1, nlohmann::json(indexed->ids).dump());
+    while (s->step())
+      page.items.push_back(product_row(*s));
+  }
+  attach_tags(db_, page.items);
+  return page;
+}
+
+ProductPage ReadModel::products(const ProductFilter& filter) {
   // The candidates, the count and the page are read in one transaction, so X-Total-Count
   // matches the page.
   db::Transaction snapshot(db_, db::Transaction::Kind::deferred);
+  if (auto page = indexed_products(filter)) {
+    snapshot.commit();
+    return std::move(*page);
+  }
+  ProductPage page;
   auto candidates = indexed_candidates(db_, filter);
   if (candidates && candidates->empty()) {
     snapshot.commit();

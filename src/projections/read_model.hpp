@@ -8,6 +8,7 @@
 
 #include "db/sqlite.hpp"
 #include "events/views.hpp"
+#include "projections/filter_index.hpp"
 #include "projections/product_filter.hpp"
 
 namespace catalog::projections {
@@ -19,7 +20,9 @@ struct ProductPage {
 
 class ReadModel {
  public:
-  explicit ReadModel(db::Connection& db) : db_(db) {}
+  // With `filters`, the filtered lists it serves are counted there (filter_index.hpp).
+  explicit ReadModel(db::Connection& db, FilterIndex* filters = nullptr)
+      : db_(db), filters_(filters) {}
 
   std::vector<events::NamedView> list_named(events::Resource kind);
   std::optional<events::NamedView> named(events::Resource kind, events::Id id);
@@ -31,7 +34,10 @@ class ReadModel {
   ProductPage products(const ProductFilter& filter);
 
  private:
+  std::optional<ProductPage> indexed_products(const ProductFilter& filter);
+
   db::Connection& db_;
+  FilterIndex* filters_;
 };
 
 }  // namespace catalog::projections

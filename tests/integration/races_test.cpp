@@ -243,3 +243,53 @@ TEST_CASE("a product created while its category and tag are deleted never keeps 
     CHECK(product["tags"] == json::array());
   }
 }
+
+TEST_CASE("under concurrent writes each filtered list shows an acknowledged change at once") {
+  TempDir dir;
+  ServerProcess server(dir.path(), dir.file("catalog.db"));
+  auto port = server.port();
+  auto tag = created(port, "/tags/", {{"name", "хит"}})["id"];
+  constexpr int kEach = 10;
+  // Each check that failed, said in words; Catch2 assertions are not thread-safe.
+  std::vector<std::vector<std::string>> failures(kClients);
+  auto answers = race([&](int client) {
+    auto expect = [&](const std::string& query, const std::string& total, const std::string& what) {
+      auto res = http_get(port, "/products/?" + query);
+      if (res.status != 200 || res.header("x-total-count") != total)
+        failures[client].push_back(what + ": " + query + " -> " + std::to_string(res.status) +
+                                   " total " + res.header("x-total-count"));
+    };
+    for (int n = 0; n < kEach; ++n) {
+      // A name no other product contains: "qzk" and four letters from the client and n.
+      std::string token = "qzk" + std::string(1, char('a' + client)) + char('a' + n) + "x";
+      auto res = http_post(port, "/products/",
+                           {{"name", "Плюмбус " + token},
+                            {"price_shmeckles", 50.0},
+                            {"price_flurbos", 1.0},
+                            {"tag_ids", json::array({tag})}});
+      if (res.status != 201) {
+        failures[client].push_back("create " + std::to_string(res.status));
+        continue;
+      }
+      auto id = res.json()["id"];
+      std::string by_all = "name=" + token + "&tag_ids=" + tag.dump() +
+                           "&min_price_shmeckles=10&max_price_shmeckles=100";
+      expect(by_all, "1", "after the create");
+      auto put = http_put(port, item("/products/", id),
+                          {{"price_shmeckles", 500.0}, {"tag_ids", json::array()}});
+      if (put.status != 200) failures[client].push_back("update " + std::to_string(put.status));
+      expect(by_all, "0", "after the update");
+      expect("name=" + token + "&min_price_shmeckles=499", "1", "at its new price");
+      http_delete(port, item("/products/", id));
+      expect("name=" + token, "0", "after the delete");
+    }
+    return HttpResponse{};
+  });
+  INFO(statuses(answers));
+  for (const auto& client : failures) {
+    for (const auto& failure : client)
+      FAIL_CHECK(failure);
+  }
+  auto tagged = http_get(port, "/products/?tag_ids=" + tag.dump());
+  CHECK(tagged.header("x-total-count") == "0");
+}

@@ -1,0 +1,280 @@
+#include "projections/filter_index.hpp"
+
+#include <algorithm>
+#include <mutex>
+
+#include "projections/catalog_projection.hpp"
+#include "projections/indexed_filters.hpp"
+#include "text/casefold.hpp"
+
+namespace catalog::projections {
+
+using events::Id;
+
+namespace {
+
+void insert_sorted(std::vector<Id>& ids, Id id) {
+  if (ids.empty() || ids.back() < id) {  // a new product: the common case
+    ids.push_back(id);
+    return;
+  }
+  auto at = std::lower_bound(ids.begin(), ids.end(), id);
+  if (at == ids.end() || *at != id) ids.insert(at, id);
+}
+
+bool erase_sorted(std::vector<Id>& ids, Id id) {
+  auto at = std::lower_bound(ids.begin(), ids.end(), id);
+  if (at == ids.end() || *at != id) return false;
+  ids.erase(at);
+  return true;
+}
+
+bool within(double value, const std::optional<double>& min, const std::optional<double>& max) {
+  return (!min || value >= *min) && (!max || value <= *max);
+}
+
+IndexedPage slice(const std::vector<Id>& matches, const ProductFilter& f) {
+  IndexedPage page;
+  page.total = static_cast<int64_t>(matches.size());
+  for (int64_t k = f.skip; k < page.total && k < f.skip + f.limit; ++k)
+    page.ids.push_back(f.descending ? matches[page.total - 1 - k] : matches[k]);
+  return page;
+}
+
+struct ChangedRow {
+  Id id = 0;
+  bool exists = false;
+  double shmeckles = 0;
+  double flurbos = 0;
+  Id category = 0;
+  bool has_category = false;
+  std::string folded;
+};
+
+}  // namespace
+
+bool FilterIndex::serves(const ProductFilter& f) {
+  if (f.sort != SortKey::id) return false;
+  if (f.name && !name_is_indexed(text::fold(*f.name))) return false;
+  return f.name || f.category_id || !f.tag_ids.empty() || f.min_price_shmeckles ||
+         f.max_price_shmeckles || f.min_price_flurbos || f.max_price_flurbos;
+}
+
+void FilterIndex::load(db::Connection& db) {
+  std::vector<Product> products;
+  std::unordered_map<Id, std::vector<Id>> tagged;
+  int64_t at = 0;
+  {
+    db::Transaction snapshot(db, db::Transaction::Kind::deferred);
+    at = CatalogProjection(db).checkpoint();
+    db::Statement rows(db,
+                       "SELECT id, price_shmeckles, price_flurbos, category_id FROM products "
+                       "ORDER BY id");
+    while (rows.step()) {
+      Id id = rows.int64(0);
+      if (id < 0) continue;  // ids come from the catalog and start at 1
+      if (static_cast<size_t>(id) >= products.size()) products.resize(id + 1);
+      products[id] = Product{rows.real(1), rows.real(2), rows.is_null(3) ? 0 : rows.int64(3),
+                             !rows.is_null(3), true};
+    }
+    db::Statement tags(db,
+                       "SELECT tag_id, product_id FROM product_tags ORDER BY tag_id, product_id");
+    while (tags.step())
+      tagged[tags.int64(0)].push_back(tags.int64(1));
+    snapshot.commit();
+  }
+  std::unique_lock lock(mutex_);
+  products_ = std::move(products);
+  tagged_ = std::move(tagged);
+  terms_.clear();
+  term_order_.clear();
+  term_ids_ = 0;
+  position_ = at;
+}
+
+void FilterIndex::invalidate() {
+  std::unique_lock lock(mutex_);
+  position_ = -1;
+}
+
+bool FilterIndex::loaded() const {
+  std::shared_lock lock(mutex_);
+  return position_ >= 0;
+}
+
+void FilterIndex::refresh(db::Connection& db, const FilterChanges& changes, int64_t position) {
+  if (!loaded()) return;
+  // The rows are read before the lock is taken: readers wait only for the edits below.
+  std::vector<Id> ids = changes.products;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::vector<ChangedRow> rows;
+  rows.reserve(ids.size());
+  for (Id id : ids) {
+    db::Reset s(
+        db.cached("SELECT name_folded, price_shmeckles, price_flurbos, category_id FROM products "
+                  "WHERE id = ?"));
+    s->bind(1, id);
+    ChangedRow row;
+    row.id = id;
+    if (s->step()) {
+      row.exists = true;
+      row.folded = s->text(0);
+      row.shmeckles = s->real(1);
+      row.flurbos = s->real(2);
+      row.has_category = !s->is_null(3);
+      row.category = row.has_category ? s->int64(3) : 0;
+    }
+    rows.push_back(std::move(row));
+  }
+
+  std::unique_lock lock(mutex_);
+  if (position_ < 0) return;
+  for (const auto& row : rows) {
+    if (row.id < 0) continue;
+    if (static_cast<size_t>(row.id) >= products_.size()) products_.resize(row.id + 1);
+    products_[row.id] =
+        Product{row.shmeckles, row.flurbos, row.category, row.has_category, row.exists};
+    for (auto& [term, named] : terms_) {
+      // The oracle of the name filter is a substring of the case-folded name: the same test
+      // the trigram index answers for the terms it was loaded from.
+      bool contains = row.exists && row.folded.find(term) != std::string::npos;
+      if (contains) {
+        size_t before = named.size();
+        insert_sorted(named, row.id);
+        term_ids_ += named.size() - before;
+      } else if (erase_sorted(named, row.id)) {
+        --term_ids_;
+      }
+    }
+  }
+  for (const auto& t : changes.taggings) {
+    switch (t.op) {
+      case FilterChanges::TagOp::add:
+        insert_sorted(tagged_[t.tag], t.product);
+        break;
+      case FilterChanges::TagOp::remove:
+        if (auto it = tagged_.find(t.tag); it != tagged_.end()) erase_sorted(it->second, t.product);
+        break;
+      case FilterChanges::TagOp::drop_tag:
+        tagged_.erase(t.tag);
+        break;
+    }
+  }
+  position_ = position;
+}
+
+void FilterIndex::cache_term(const std::string& term, std::vector<Id> ids) {
+  if (ids.size() > term_budget_) return;
+  while (term_ids_ + ids.size() > term_budget_ && !term_order_.empty()) {
+    auto oldest = terms_.find(term_order_.front());
+    term_ids_ -= oldest->second.size();
+    terms_.erase(oldest);
+    term_order_.pop_front();
+  }
+  term_ids_ += ids.size();
+  terms_.emplace(term, std::move(ids));
+  term_order_.push_back(term);
+}
+
+bool FilterIndex::keeps(const ProductFilter& f, Id id) const {
+  if (id < 0 || static_cast<size_t>(id) >= products_.size()) return false;
+  const Product& p = products_[id];
+  return p.exists && (!f.category_id || (p.has_category && p.category == *f.category_id)) &&
+         within(p.shmeckles, f.min_price_shmeckles, f.max_price_shmeckles) &&
+         within(p.flurbos, f.min_price_flurbos, f.max_price_flurbos);
+}
+
+std::vector<Id> FilterIndex::matches(const ProductFilter& f, const std::vector<Id>* named) const {
+  static const std::vector<Id> untagged;
+  auto tagged = [this](Id tag) -> const std::vector<Id>& {
+    auto it = tagged_.find(tag);
+    return it == tagged_.end() ? untagged : it->second;
+  };
+  // The ids, ascending, that the name and the tags allow.
+  std::vector<Id> allowed;
+  const std::vector<Id>* candidates = named;
+  if (!f.tag_ids.empty()) {
+    std::vector<const std::vector<Id>*> lists;
+    if (f.all_tags && f.tag_ids.size() > 1) {
+      allowed = tagged(f.tag_ids.front());
+      for (size_t i = 1; i < f.tag_ids.size(); ++i)
+        allowed = merge_ids(allowed, tagged(f.tag_ids[i]), true);
+      lists.push_back(&allowed);
+    } else {
+      for (Id t : f.tag_ids)
+        lists.push_back(&tagged(t));
+    }
+    if (named) {
+      // A bit per product for the tags, tested along the name's ids: a merge of the sorted
+      // lists mispredicts a branch at almost every step.
+      thread_local std::vector<uint64_t> bits;
+      bits.assign(products_.size() / 64 + 1, 0);
+      for (const auto* list : lists) {
+        for (Id id : *list)
+          bits[id >> 6] |= uint64_t{1} << (id & 63);
+      }
+      std::vector<Id> both;
+      for (Id id : *named) {
+        if (id >= 0 && static_cast<size_t>(id) < products_.size() &&
+            (bits[id >> 6] >> (id & 63) & 1))
+          both.push_back(id);
+      }
+      allowed = std::move(both);
+      candidates = &allowed;
+    } else if (lists.size() > 1) {
+      allowed = *lists.front();
+      for (size_t i = 1; i < lists.size(); ++i)
+        allowed = merge_ids(allowed, *lists[i], false);
+      candidates = &allowed;
+    } else {
+      candidates = lists.front();
+    }
+  }
+
+  std::vector<Id> out;
+  auto visit = [&](Id id) {
+    if (keeps(f, id)) out.push_back(id);
+  };
+  if (candidates) {
+    // The candidates lie far apart in products_: fetching a few ahead overlaps the misses.
+    constexpr size_t ahead = 16;
+    const auto& c = *candidates;
+    for (size_t i = 0; i < c.size(); ++i) {
+      if (i + ahead < c.size() && c[i + ahead] >= 0 &&
+          static_cast<size_t>(c[i + ahead]) < products_.size())
+        __builtin_prefetch(&products_[c[i + ahead]]);
+      visit(c[i]);
+    }
+  } else {
+    for (size_t id = 1; id < products_.size(); ++id)
+      visit(static_cast<Id>(id));
+  }
+  return out;
+}
+
+std::optional<IndexedPage> FilterIndex::page(db::Connection& reader, const ProductFilter& f,
+                                             int64_t position) {
+  if (!serves(f)) return std::nullopt;
+  std::string term = f.name ? text::fold(*f.name) : std::string();
+  std::optional<std::vector<Id>> loaded;
+  for (;;) {
+    {
+      std::shared_lock lock(mutex_);
+      if (position_ != position) return std::nullopt;
+      const std::vector<Id>* named = nullptr;
+      if (f.name) {
+        auto it = terms_.find(term);
+        named = it != terms_.end() ? &it->second : loaded ? &*loaded : nullptr;
+      }
+      if (!f.name || named) return slice(matches(f, named), f);
+    }
+    // A term not searched before: from the trigram index, in the reader's transaction, whose
+    // snapshot is at `position`; cached only if the index is still there.
+    loaded = named_ids(reader, term);
+    std::unique_lock lock(mutex_);
+    if (position_ == position && !terms_.count(term)) cache_term(term, *loaded);
+  }
+}
+
+}  // namespace catalog::projections

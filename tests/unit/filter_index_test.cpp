@@ -1,0 +1,209 @@
+// The filter index against the SQL it stands in for, on the same tables, through every kind
+// of change the projection applies.
+#include "projections/filter_index.hpp"
+
+#include <catch2/catch.hpp>
+#include <random>
+#include <set>
+
+#include "projection_fixture.hpp"
+
+using namespace catalog;
+using namespace catalog::events;
+using projections::FilterIndex;
+using projections::ProductFilter;
+using test::Fixture;
+
+namespace {
+
+const std::vector<std::string> words = {"portal",   "Plumbus", "ПОРТАЛЬНАЯ", "пушка",
+                                        "meeseeks", "box",     "flurbo",     "Szechuan"};
+const std::vector<std::string> terms = {"por", "ПОРТ",    "plu", "ушк", "box",
+                                        "bus", "seeks b", "zzz", "ник"};
+
+class Catalog {
+ public:
+  explicit Catalog(Fixture& fx, uint32_t seed) : fx_(fx), rng_(seed) {
+    for (Id c = 1; c <= 3; ++c)
+      fx_.record(NamedCreated{Resource::category, c, "c" + std::to_string(c)});
+    for (Id t = 1; t <= 5; ++t)
+      fx_.record(NamedCreated{Resource::tag, t, "t" + std::to_string(t)});
+    categories_ = {1, 2, 3};
+    tags_ = {1, 2, 3, 4, 5};
+  }
+
+  // One change of a random kind, as a client could cause it.
+  void change() {
+    int kind = pick(0, 99);
+    if (kind < 45 || products_.empty()) {
+      Id id = fx_.product(name(), price(), category(), tag_set());
+      products_.insert(id);
+    } else if (kind < 85) {
+      ProductPatch patch;
+      if (pick(0, 2) == 0) patch.name = name();
+      if (pick(0, 2) == 0) patch.price_shmeckles = price();
+      if (pick(0, 3) == 0) patch.price_flurbos = price();
+      if (pick(0, 3) == 0) patch.category_id = category();
+      if (pick(0, 2) == 0) patch.tag_ids = tag_set();
+      if (patch.empty()) patch.price_shmeckles = price();
+      fx_.record(ProductUpdated{any_product(), patch});
+    } else if (kind < 97) {
+      Id id = any_product();
+      fx_.record(ProductDeleted{id});
+      products_.erase(id);
+    } else if (kind == 97 && tags_.size() > 2) {
+      Id tag = *tags_.begin();
+      fx_.record(NamedDeleted{Resource::tag, tag});
+      tags_.erase(tag);
+    } else if (kind == 98 && categories_.size() > 1) {
+      Id c = *categories_.begin();
+      fx_.record(NamedDeleted{Resource::category, c});
+      categories_.erase(c);
+    } else {
+      Id tag = ++last_tag_;
+      fx_.record(NamedCreated{Resource::tag, tag, "t" + std::to_string(tag)});
+      tags_.insert(tag);
+    }
+  }
+
+  ProductFilter filter() {
+    ProductFilter f;
+    if (pick(0, 1)) f.name = terms[pick(0, terms.size() - 1)];
+    if (pick(0, 2) == 0) f.category_id = pick(0, 3);  // 0: an id no category has
+    for (Id t = 1; t <= last_tag_; ++t) {
+      if (pick(0, 4) == 0) f.tag_ids.push_back(t);
+    }
+    f.all_tags = pick(0, 1);
+    if (pick(0, 1)) f.min_price_shmeckles = pick(0, 60);
+    if (pick(0, 1)) f.max_price_shmeckles = pick(40, 100);
+    if (pick(0, 3) == 0) f.max_price_flurbos = pick(10, 50);
+    if (!f.name && !f.category_id && f.tag_ids.empty() && !f.min_price_shmeckles)
+      f.max_price_shmeckles = 100;
+    f.skip = pick(0, 3);
+    f.limit = pick(1, 6);
+    f.descending = pick(0, 1);
+    return f;
+  }
+
+ private:
+  int64_t pick(int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng_);
+  }
+  std::string name() {
+    return words[pick(0, words.size() - 1)] + " " + words[pick(0, words.size() - 1)];
+  }
+  double price() { return pick(0, 100) + pick(0, 1) * 0.5; }
+  std::optional<Id> category() {
+    if (pick(0, 3) == 0) return std::nullopt;
+    auto it = categories_.begin();
+    std::advance(it, pick(0, categories_.size() - 1));
+    return *it;
+  }
+  std::vector<Id> tag_set() {
+    std::vector<Id> out;
+    for (Id t : tags_) {
+      if (pick(0, 2) == 0) out.push_back(t);
+    }
+    return out;
+  }
+  Id any_product() {
+    auto it = products_.begin();
+    std::advance(it, pick(0, products_.size() - 1));
+    return *it;
+  }
+
+  Fixture& fx_;
+  std::mt19937 rng_;
+  std::set<Id> products_;
+  std::set<Id> categories_;
+  std::set<Id> tags_;
+  Id last_tag_ = 5;
+};
+
+std::vector<Id> ids_of(const projections::ProductPage& page) {
+  std::vector<Id> out;
+  for (const auto& p : page.items)
+    out.push_back(p.id);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the filter index answers as the SQL does through creates, edits and deletes",
+          "[filter-index]") {
+  // A budget of 40 ids evicts cached terms all the time; the default keeps every one.
+  size_t budget = GENERATE(size_t{40}, FilterIndex::default_term_budget);
+  Fixture fx(true, budget);
+  Catalog catalog(fx, 20261126);
+  int compared = 0;
+  for (int round = 0; round < 60; ++round) {
+    for (int i = 0; i < 8; ++i)
+      catalog.change();
+    for (int q = 0; q < 12; ++q) {
+      ProductFilter f = catalog.filter();
+      REQUIRE(FilterIndex::serves(f));
+      auto indexed = fx.index().page(fx.connection(), f, fx.projection().checkpoint());
+      REQUIRE(indexed);  // the index is at the tables' checkpoint: it must answer
+      auto sql = fx.sql().products(f);
+      INFO("round " << round << ", name " << f.name.value_or("-") << ", tags " << f.tag_ids.size()
+                    << (f.all_tags ? " all" : " any"));
+      CHECK(indexed->total == sql.total);
+      CHECK(indexed->ids == ids_of(sql));
+      CHECK(ids_of(fx.reads().products(f)) == ids_of(sql));
+      compared += sql.total > 0;
+    }
+  }
+  CHECK(compared > 100);  // most filters matched something: the comparison was not empty
+}
+
+TEST_CASE("the filter index answers only for the checkpoint it is at", "[filter-index]") {
+  Fixture fx(true);
+  fx.record(NamedCreated{Resource::tag, 1, "t"});
+  Id gun = fx.product("portal gun", 10, {}, {1});
+  ProductFilter f;
+  f.name = "portal";
+  int64_t at = fx.projection().checkpoint();
+  REQUIRE(fx.index().page(fx.connection(), f, at));
+  CHECK_FALSE(fx.index().page(fx.connection(), f, at - 1));  // a reader behind the index
+  CHECK_FALSE(fx.index().page(fx.connection(), f, at + 1));  // a reader ahead of it
+
+  // A commit the index has not followed yet: the read model falls back to SQL and still
+  // sees it.
+  ProductFields fields;
+  fields.name = "Portal fluid";
+  fields.price_shmeckles = 1;
+  fields.price_flurbos = 1;
+  Event created = ProductCreated{99, fields};
+  RecordedEvent r;
+  r.position = at + 1;
+  r.stream = stream_name(created);
+  r.version = 1;
+  r.type = type_name(created);
+  r.data = to_json(created).dump();
+  projections::CatalogProjection(fx.connection()).apply_batch({r});
+  CHECK_FALSE(fx.index().page(fx.connection(), f, at + 1));
+  CHECK(fx.ids(f) == std::vector<Id>{gun, 99});
+
+  fx.index().invalidate();
+  CHECK_FALSE(fx.index().loaded());
+  CHECK_FALSE(fx.index().page(fx.connection(), f, at + 1));
+  fx.index().load(fx.connection());
+  auto page = fx.index().page(fx.connection(), f, at + 1);
+  REQUIRE(page);
+  CHECK(page->ids == std::vector<Id>{gun, 99});
+}
+
+TEST_CASE("the filter index leaves a short name, other sorts and no filter to SQL",
+          "[filter-index]") {
+  ProductFilter f;
+  CHECK_FALSE(FilterIndex::serves(f));  // the whole list: SQL's count is cheap
+  f.name = "po";
+  CHECK_FALSE(FilterIndex::serves(f));
+  f.name = "por";
+  CHECK(FilterIndex::serves(f));
+  f.sort = projections::SortKey::price_shmeckles;
+  CHECK_FALSE(FilterIndex::serves(f));
+  f = ProductFilter{};
+  f.max_price_flurbos = 3;
+  CHECK(FilterIndex::serves(f));
+}
