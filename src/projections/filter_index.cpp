@@ -54,10 +54,36 @@ struct ChangedRow {
 }  // namespace
 
 bool FilterIndex::serves(const ProductFilter& f) {
-  if (f.sort != SortKey::id) return false;
-  if (f.name && !name_is_indexed(text::fold(*f.name))) return false;
-  return f.name || f.category_id || !f.tag_ids.empty() || f.min_price_shmeckles ||
-         f.max_price_shmeckles || f.min_price_flurbos || f.max_price_flurbos;
+  return f.sort == SortKey::id && (!f.name || name_is_indexed(text::fold(*f.name)));
+}
+
+namespace {
+
+bool unfiltered(const ProductFilter& f) {
+  return !f.name && !f.category_id && f.tag_ids.empty() && !f.min_price_shmeckles &&
+         !f.max_price_shmeckles && !f.min_price_flurbos && !f.max_price_flurbos;
+}
+
+}  // namespace
+
+// The whole catalog: the count is kept, and the page is walked to, skipping deleted ids.
+// SQLite's count(*) reads every page of an index, again after each commit elsewhere.
+IndexedPage FilterIndex::every_product(const ProductFilter& f) const {
+  IndexedPage page;
+  page.total = existing_;
+  int64_t rank = 0;
+  auto take = [&](size_t id) {
+    if (products_[id].exists && rank++ >= f.skip) page.ids.push_back(static_cast<Id>(id));
+    return static_cast<int64_t>(page.ids.size()) < f.limit;
+  };
+  if (f.descending) {
+    for (size_t id = products_.size(); id-- > 1 && take(id);) {
+    }
+  } else {
+    for (size_t id = 1; id < products_.size() && take(id); ++id) {
+    }
+  }
+  return page;
 }
 
 void FilterIndex::load(db::Connection& db) {
@@ -85,6 +111,8 @@ void FilterIndex::load(db::Connection& db) {
   }
   std::unique_lock lock(mutex_);
   products_ = std::move(products);
+  existing_ =
+      std::count_if(products_.begin(), products_.end(), [](const Product& p) { return p.exists; });
   tagged_ = std::move(tagged);
   terms_.clear();
   term_order_.clear();
@@ -133,6 +161,7 @@ void FilterIndex::refresh(db::Connection& db, const FilterChanges& changes, int6
   for (const auto& row : rows) {
     if (row.id < 0) continue;
     if (static_cast<size_t>(row.id) >= products_.size()) products_.resize(row.id + 1);
+    existing_ += int64_t{row.exists} - int64_t{products_[row.id].exists};
     products_[row.id] =
         Product{row.shmeckles, row.flurbos, row.category, row.has_category, row.exists};
     for (auto& [term, named] : terms_) {
@@ -267,6 +296,7 @@ std::optional<IndexedPage> FilterIndex::page(db::Connection& reader, const Produ
         auto it = terms_.find(term);
         named = it != terms_.end() ? &it->second : loaded ? &*loaded : nullptr;
       }
+      if (unfiltered(f)) return every_product(f);
       if (!f.name || named) return slice(matches(f, named), f);
     }
     // A term not searched before: from the trigram index, in the reader's transaction, whose
