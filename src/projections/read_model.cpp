@@ -1,8 +1,9 @@
 #include "projections/read_model.hpp"
 
-#include <nlohmann/json.hpp>
+#include <algorithm>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "projections/catalog_projection.hpp"
 #include "projections/indexed_filters.hpp"
@@ -40,22 +41,53 @@ ProductView product_row(const db::Statement& s) {
   return v;
 }
 
-// Fills in the tags of a page of products with one query.
+// The ids as one bound value: `IN (SELECT value FROM json_each(?))`.
+std::string id_list(const std::vector<Id>& ids) {
+  std::string out = "[";
+  for (Id id : ids) {
+    if (out.size() > 1) out += ',';
+    out += std::to_string(id);
+  }
+  out += ']';
+  return out;
+}
+
+// Whether ids from `lo` to `hi` are better read as a range than looked up one by one: when
+// at least half of the range is wanted. SQLite then walks the primary key once, without
+// parsing a JSON list or building an index of it.
+bool dense(Id lo, Id hi, size_t wanted) {
+  return hi - lo < 2 * static_cast<Id>(wanted);
+}
+
+// Fills in the tags of a page of products with one query. Ordered by the primary key
+// (product, tag), which is the response's order, so SQLite needs no sort.
 void attach_tags(db::Connection& db, std::vector<ProductView>& items) {
   if (items.empty()) return;
-  nlohmann::json ids = nlohmann::json::array();
+  std::vector<Id> ids;
   std::unordered_map<Id, ProductView*> by_id;
   for (auto& v : items) {
     ids.push_back(v.id);
     by_id[v.id] = &v;
   }
-  db::Reset s(db.cached(
+  auto [lo, hi] = std::minmax_element(ids.begin(), ids.end());
+  constexpr std::string_view tags_of =
       "SELECT pt.product_id, t.id, t.name, t.version FROM product_tags pt "
-      "JOIN tags t ON t.id = pt.tag_id "
-      "WHERE pt.product_id IN (SELECT value FROM json_each(?)) ORDER BY pt.product_id, t.id"));
-  s->bind(1, ids.dump());
-  while (s->step())
-    by_id.at(s->int64(0))->tags.push_back(NamedView{s->int64(1), s->text(2), s->int64(3)});
+      "JOIN tags t ON t.id = pt.tag_id WHERE ";
+  constexpr std::string_view by_key = " ORDER BY pt.product_id, pt.tag_id";
+  bool range = dense(*lo, *hi, ids.size());
+  db::Reset s(db.cached(std::string(tags_of) +
+                        (range ? "pt.product_id BETWEEN ? AND ?"
+                               : "pt.product_id IN (SELECT value FROM json_each(?))") +
+                        std::string(by_key)));
+  if (range)
+    s->bind(1, *lo).bind(2, *hi);
+  else
+    s->bind(1, id_list(ids));
+  while (s->step()) {
+    auto it = by_id.find(s->int64(0));
+    if (it != by_id.end())
+      it->second->tags.push_back(NamedView{s->int64(1), s->text(2), s->int64(3)});
+  }
 }
 
 }  // namespace
@@ -123,13 +155,24 @@ std::optional<ProductPage> ReadModel::indexed_products(const ProductFilter& filt
   if (!indexed) return std::nullopt;
   ProductPage page;
   page.total = indexed->total;
-  if (!indexed->ids.empty()) {
-    db::Reset s(db_.cached(std::string(product_columns) +
-                           "WHERE p.id IN (SELECT value FROM json_each(?)) ORDER BY p.id" +
-                           (filter.descending ? " DESC" : "")));
-    s->bind(1, nlohmann::json(indexed->ids).dump());
-    while (s->step())
-      page.items.push_back(product_row(*s));
+  const auto& ids = indexed->ids;
+  if (!ids.empty()) {
+    auto [lo, hi] = std::minmax_element(ids.begin(), ids.end());
+    bool range = dense(*lo, *hi, ids.size());
+    db::Reset s(db_.cached(
+        std::string(product_columns) +
+        (range ? "WHERE p.id BETWEEN ? AND ?" : "WHERE p.id IN (SELECT value FROM json_each(?))") +
+        " ORDER BY p.id" + (filter.descending ? " DESC" : "")));
+    if (range)
+      s->bind(1, *lo).bind(2, *hi);
+    else
+      s->bind(1, id_list(ids));
+    // A range also holds products between the page's that the filter left out.
+    std::unordered_set<Id> wanted;
+    if (range) wanted.insert(ids.begin(), ids.end());
+    while (s->step()) {
+      if (!range || wanted.count(s->int64(0))) page.items.push_back(product_row(*s));
+    }
   }
   attach_tags(db_, page.items);
   return page;

@@ -148,7 +148,8 @@ TEST_CASE("the filter index answers as the SQL does through creates, edits and d
                     << (f.all_tags ? " all" : " any"));
       CHECK(indexed->total == sql.total);
       CHECK(indexed->ids == ids_of(sql));
-      CHECK(ids_of(fx.reads().products(f)) == ids_of(sql));
+      // The whole page, tags included, whether its rows are read as a range or by id.
+      CHECK(fx.reads().products(f).items == sql.items);
       compared += sql.total > 0;
     }
   }
