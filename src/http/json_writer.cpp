@@ -47,8 +47,14 @@ JsonWriter& JsonWriter::value(std::string_view s) {
   separate();
   out_ += '"';
   // Text in the catalog is validated UTF-8, so only quotes, backslashes and control
-  // characters need escaping.
-  for (char c : s) {
+  // characters need escaping; the runs between them are appended whole.
+  const char* run = s.data();
+  const char* end = s.data() + s.size();
+  for (const char* p = run; p != end; ++p) {
+    auto c = static_cast<unsigned char>(*p);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out_.append(run, p);
+    run = p + 1;
     switch (c) {
       case '"':
         out_ += "\\\"";
@@ -65,17 +71,14 @@ JsonWriter& JsonWriter::value(std::string_view s) {
       case '\t':
         out_ += "\\t";
         break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          static constexpr char hex[] = "0123456789abcdef";
-          out_ += "\\u00";
-          out_ += hex[(c >> 4) & 0xf];
-          out_ += hex[c & 0xf];
-        } else {
-          out_ += c;
-        }
+      default: {
+        static constexpr char hex[] = "0123456789abcdef";
+        const char escaped[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
+        out_.append(escaped, sizeof escaped);
+      }
     }
   }
+  out_.append(run, end);
   out_ += '"';
   return *this;
 }
