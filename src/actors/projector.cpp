@@ -11,6 +11,7 @@
 #include "events/event_store.hpp"
 #include "projections/catalog_projection.hpp"
 #include "projections/filter_index.hpp"
+#include "projections/product_cache.hpp"
 
 namespace catalog::actors {
 
@@ -24,15 +25,20 @@ struct ProjectorState {
   projections::CatalogProjection projection() {
     projections::CatalogProjection p(writer.get());
     p.record_changes(&changes);
+    p.before_commit([cache = products](const projections::FilterChanges& batch) {
+      cache->before_commit(batch.products, batch.names);
+    });
     return p;
   }
 
-  // Moves the filter index to what was just committed. If that fails the index is set
-  // aside (readers use SQL) and read whole again after the next batch.
+  // Moves the filter index and the product cache to what was just committed. If the index
+  // fails it is set aside (readers use SQL) and read whole again after the next batch.
   void sync_filters() {
     try {
+      int64_t at = projection().checkpoint();
+      products->after_commit(at);
       if (filters->loaded())
-        filters->refresh(writer.get(), changes, projection().checkpoint());
+        filters->refresh(writer.get(), changes, at);
       else if (serving)
         filters->load(writer.get());
     } catch (const std::exception& ex) {
@@ -55,6 +61,8 @@ struct ProjectorState {
 
   db::Writer writer;
   std::shared_ptr<projections::FilterIndex> filters = std::make_shared<projections::FilterIndex>();
+  std::shared_ptr<projections::ProductCache> products =
+      std::make_shared<projections::ProductCache>();
   projections::FilterChanges changes;  // committed, not yet in `filters`
   bool serving = false;                // caught up and loaded once
   // Batches that could not be applied yet (the database refused the write); their answers
@@ -69,6 +77,7 @@ std::shared_ptr<ProjectorState> open_projector(const std::string& path, bool sql
   auto s = std::make_shared<ProjectorState>(path, sql_echo);
   s->catch_up();
   s->filters->load(s->writer.get());
+  s->products->after_commit(s->projection().checkpoint());
   s->serving = true;
   return s;
 }
@@ -113,6 +122,9 @@ caf::behavior projector(caf::stateful_actor<std::shared_ptr<ProjectorState>>* se
       drain(s);
       s.faults.succeeded();
     } catch (const std::exception& ex) {
+      // A batch that did not commit may have emptied some of the cache; until the next
+      // commit nothing goes back in.
+      s.products->after_commit(-1);
       s.faults.failed(ex.what());
       if (!s.retry_scheduled) {
         s.retry_scheduled = true;
@@ -144,6 +156,10 @@ caf::behavior projector(caf::stateful_actor<std::shared_ptr<ProjectorState>>* se
 
 std::shared_ptr<projections::FilterIndex> filter_index(const ProjectorState& state) {
   return state.filters;
+}
+
+std::shared_ptr<projections::ProductCache> product_cache(const ProjectorState& state) {
+  return state.products;
 }
 
 caf::actor spawn_projector(caf::actor_system& sys, std::shared_ptr<ProjectorState> state) {

@@ -15,6 +15,7 @@
 #include "events/recorded_event.hpp"
 #include "events/views.hpp"
 #include "projections/filter_index.hpp"
+#include "projections/product_cache.hpp"
 
 namespace catalog::actors {
 
@@ -43,6 +44,8 @@ std::shared_ptr<ProjectorState> open_projector(const std::string& database_path,
 
 // The in-memory filter index the projector keeps in step with the read tables.
 std::shared_ptr<projections::FilterIndex> filter_index(const ProjectorState& state);
+// The rendered products the projector takes out before it commits a change to them.
+std::shared_ptr<projections::ProductCache> product_cache(const ProjectorState& state);
 
 caf::actor spawn_projector(caf::actor_system& sys, std::shared_ptr<ProjectorState> state);
 

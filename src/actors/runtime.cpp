@@ -13,6 +13,7 @@ Runtime::Runtime(const std::string& path, bool sql_echo, metrics::Metrics& metri
   // caller's thread, with the caller's error handling.
   auto projector_state = open_projector(path, sql_echo);
   filters_ = filter_index(*projector_state);
+  products_ = product_cache(*projector_state);
   auto catalog_state = open_catalog(path, sql_echo);
   // The scheduler runs only the live hub: every actor that blocks on SQLite or HTTP is
   // detached. CAF's workers poll for work in a loop of 50 us sleeps before they wait on a

@@ -31,6 +31,7 @@ class Runtime {
   const caf::actor& hub() const { return hub_; }
   // Kept in step by the projector; for the read routes.
   projections::FilterIndex* filters() const { return filters_.get(); }
+  projections::ProductCache* products() const { return products_.get(); }
 
   // Starts the Telegram notifier, woken by the hub at every commit.
   void start_notifier(const NotifierSettings& settings, metrics::Metrics& metrics);
@@ -44,6 +45,7 @@ class Runtime {
   // First made, last gone: the actors' writers leave checkpoints to it.
   std::unique_ptr<db::Checkpointer> checkpointer_;
   std::shared_ptr<projections::FilterIndex> filters_;
+  std::shared_ptr<projections::ProductCache> products_;
   caf::actor_system_config config_;
   std::unique_ptr<caf::actor_system> system_;
   caf::actor projector_;

@@ -73,6 +73,7 @@ int serve(const Config& config) {
   };
   services.reads = &reads;
   services.filters = runtime.filters();
+  services.products = runtime.products();
   services.database_path = config.database_path;
   caf::actor hub = runtime.hub();
   services.live.subscribe = [hub](uint64_t id, std::function<void(http::EventBatch)> deliver,

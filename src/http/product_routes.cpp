@@ -26,6 +26,27 @@ Response product_answer(const Request& req, const events::ProductView& v, status
   return res;
 }
 
+Response cached_answer(const Request& req, const projections::CachedProduct& p) {
+  auto res = json_response(req, status::ok, p.json);
+  set_etag(res, p.version);
+  return res;
+}
+
+// The product now, from the cache or else read, rendered and offered to the cache.
+std::shared_ptr<const projections::CachedProduct> current_product(const Services& svc,
+                                                                  events::Id id) {
+  if (svc.products) {
+    if (auto hit = svc.products->find(id)) return hit;
+  }
+  int64_t position = -1;
+  auto found = projections::ReadModel(svc.reads->get()).product(id, &position);
+  if (!found) return nullptr;
+  auto rendered = std::make_shared<const projections::CachedProduct>(
+      projections::CachedProduct{render(*found), found->version, position});
+  if (svc.products) svc.products->insert(id, rendered);
+  return rendered;
+}
+
 OperationDoc list_doc() {
   return OperationDoc("products", "List products")
       .describe(
@@ -106,20 +127,21 @@ void add_product_routes(Router& router, const Services& svc) {
                  respond(validation_response(ctx.request, errors));
                  return;
                }
-               std::optional<events::ProductView> found;
+               auto not_found = [&] {
+                 respond(error_response(ctx.request, status::not_found,
+                                        not_found_detail(Resource::product, std::to_string(*id))));
+               };
                if (as_of >= 0) {
                  // Folded from the log, not read from the tables, which only know the present.
                  events::EventStore store(svc.reads->get());
-                 found = projections::product_as_of(store, *id, as_of);
-               } else {
-                 found = projections::ReadModel(svc.reads->get()).product(*id);
-               }
-               if (!found) {
-                 respond(error_response(ctx.request, status::not_found,
-                                        not_found_detail(Resource::product, std::to_string(*id))));
+                 auto found = projections::product_as_of(store, *id, as_of);
+                 if (!found) return not_found();
+                 respond(product_answer(ctx.request, *found, status::ok));
                  return;
                }
-               respond(product_answer(ctx.request, *found, status::ok));
+               auto now = current_product(svc, *id);
+               if (!now) return not_found();
+               respond(cached_answer(ctx.request, *now));
              });
 
   router.add(verb::put, "/products/{id}",

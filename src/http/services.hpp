@@ -15,6 +15,7 @@
 #include "http/connection_count.hpp"
 #include "metrics/metrics.hpp"
 #include "projections/filter_index.hpp"
+#include "projections/product_cache.hpp"
 
 namespace catalog::http {
 
@@ -35,7 +36,8 @@ using Submit = std::function<void(events::Command, std::function<void(events::Ou
 struct Services {
   Submit submit;
   db::ThreadConnections* reads = nullptr;
-  projections::FilterIndex* filters = nullptr;  // null: filtered lists are counted by SQL
+  projections::FilterIndex* filters = nullptr;    // null: filtered lists are counted by SQL
+  projections::ProductCache* products = nullptr;  // null: every product is read and rendered
   // Runs long work (an audit of the whole log) on a thread that is not an io thread.
   std::function<void(std::function<void()>)> run_blocking;
   std::string database_path;  // for work that needs a connection of its own

@@ -104,12 +104,14 @@ void CatalogProjection::apply_batch(const std::vector<RecordedEvent>& batch) {
     at = e.position;
   }
   set_checkpoint(at);
+  if (before_commit_) before_commit_(batch_changes_);
   txn.commit();
   if (changes_) {
     changes_->products.insert(changes_->products.end(), batch_changes_.products.begin(),
                               batch_changes_.products.end());
     changes_->taggings.insert(changes_->taggings.end(), batch_changes_.taggings.begin(),
                               batch_changes_.taggings.end());
+    changes_->names = changes_->names || batch_changes_.names;
   }
 }
 
@@ -132,6 +134,7 @@ void CatalogProjection::apply(const RecordedEvent& rec) {
                 .run();
           },
           [&](const NamedRenamed& e) {
+            batch_changes_.names = true;
             std::string sql = "UPDATE " + std::string(table_of(e.kind)) +
                               " SET name = ?, name_folded = ?, version = ? WHERE id = ?";
             db_.cached(sql)
@@ -142,6 +145,7 @@ void CatalogProjection::apply(const RecordedEvent& rec) {
                 .run();
           },
           [&](const NamedDeleted& e) {
+            batch_changes_.names = true;
             if (e.kind == Resource::category) {
               db::Reset s(db_.cached(
                   "UPDATE products SET category_id = NULL WHERE category_id = ? RETURNING id"));

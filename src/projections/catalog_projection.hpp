@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,10 @@ class CatalogProjection {
   // Makes apply_batch() add to `changes` what each committed batch changed for the filter
   // index (nothing for a batch that was rolled back); null stops it.
   void record_changes(FilterChanges* changes) { changes_ = changes; }
+  // Called by apply_batch() with the batch's changes just before it commits them.
+  void before_commit(std::function<void(const FilterChanges&)> hook) {
+    before_commit_ = std::move(hook);
+  }
   // Empties every read table and the checkpoint (inside the caller's transaction).
   void clear();
 
@@ -51,6 +56,7 @@ class CatalogProjection {
   NameIndex index_;
   FilterChanges* changes_ = nullptr;
   FilterChanges batch_changes_;  // of the batch being applied, kept only if it commits
+  std::function<void(const FilterChanges&)> before_commit_;
 };
 
 }  // namespace catalog::projections

@@ -1,5 +1,6 @@
-// What a batch of events changed that the filter index (filter_index.hpp) holds, recorded by
-// the projection as it writes the tables and applied to the index once they are committed.
+// What a batch of events changed of the products, recorded by the projection as it writes
+// the tables: for the filter index (filter_index.hpp), once they are committed, and for the
+// product cache (product_cache.hpp), before.
 #pragma once
 
 #include <vector>
@@ -20,11 +21,13 @@ struct FilterChanges {
   std::vector<events::Id> products;
   // Tag memberships in the order they were written, so that the last one wins.
   std::vector<Tagging> taggings;
+  // A category or tag was renamed or deleted: any product may show it.
+  bool names = false;
 
-  bool empty() const { return products.empty() && taggings.empty(); }
   void clear() {
     products.clear();
     taggings.clear();
+    names = false;
   }
 };
 

@@ -107,7 +107,7 @@ std::optional<NamedView> ReadModel::named(Resource kind, Id id) {
   return NamedView{s->int64(0), s->text(1), s->int64(2)};
 }
 
-std::optional<ProductView> ReadModel::product(Id id) {
+std::optional<ProductView> ReadModel::product(Id id, int64_t* position) {
   static const std::string by_id = std::string(product_columns) + "WHERE p.id = ?";
   // One product: its tags by the primary key, not through the page query's json_each.
   static const std::string tags_of =
@@ -117,6 +117,7 @@ std::optional<ProductView> ReadModel::product(Id id) {
   // One snapshot for the row and its tags: consistent across a commit between the two, and
   // one WAL read lock taken and dropped (two fcntl calls) rather than one per statement.
   db::Transaction snapshot(db_, db::Transaction::Kind::deferred);
+  if (position) *position = CatalogProjection(db_).checkpoint();
   {
     db::Reset s(db_.cached(by_id));
     s->bind(1, id);

@@ -26,7 +26,8 @@ class ReadModel {
 
   std::vector<events::NamedView> list_named(events::Resource kind);
   std::optional<events::NamedView> named(events::Resource kind, events::Id id);
-  std::optional<events::ProductView> product(events::Id id);
+  // With `position`, also the checkpoint of the snapshot the product was read in.
+  std::optional<events::ProductView> product(events::Id id, int64_t* position = nullptr);
   // The category or tag whose name is this one, compared case-insensitively.
   std::optional<events::Id> named_id(events::Resource kind, std::string_view name);
   // The first product (lowest id) with exactly this name.

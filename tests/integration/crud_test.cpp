@@ -219,6 +219,7 @@ TEST_CASE("a partial product update keeps the fields it leaves out") {
   body["tag_ids"] = json::array({hit["id"]});
   auto before = create(port, "/products/", body);
   tick();
+  CHECK(get_ok(port, item("/products/", before["id"])) == before);  // and kept by the server
 
   auto res = http_put(port, item("/products/", before["id"]), {{"price_shmeckles", 300.0}});
   REQUIRE(res.status == 200);
@@ -314,6 +315,8 @@ TEST_CASE("deleting a category leaves its products with category_id null") {
   body["category_id"] = food["id"];
   auto other = create(port, "/products/", body);
 
+  // Read before the change too: a copy the server kept of that answer must not outlive it.
+  CHECK(get_ok(port, item("/products/", orphan["id"]))["category"] == gadgets);
   delete_ok(port, item("/categories/", gadgets["id"]));
   auto read = get_ok(port, item("/products/", orphan["id"]));
   CHECK(read["category_id"].is_null());
@@ -335,6 +338,8 @@ TEST_CASE("deleting a tag removes it from every product that had it") {
   body["tag_ids"] = json::array({hit["id"]});
   auto only_hit = create(port, "/products/", body);
 
+  CHECK(get_ok(port, item("/products/", both["id"]))["tags"].size() == 2);
+  CHECK(get_ok(port, item("/products/", only_hit["id"]))["tags"] == json::array({hit}));
   delete_ok(port, item("/tags/", hit["id"]));
   CHECK(get_ok(port, item("/products/", both["id"]))["tags"] == json::array({fresh}));
   CHECK(get_ok(port, item("/products/", only_hit["id"]))["tags"] == json::array());
@@ -352,7 +357,9 @@ TEST_CASE("renaming a category or tag shows in its products") {
   body["tag_ids"] = json::array({tag["id"]});
   auto path = item("/products/", create(port, "/products/", body)["id"]);
 
+  CHECK(get_ok(port, path)["category"] == category);  // read once before the renames
   auto renamed_category = put_ok(port, item("/categories/", category["id"]), {{"name", "Девайсы"}});
+  CHECK(get_ok(port, path)["category"] == renamed_category);
   auto renamed_tag = put_ok(port, item("/tags/", tag["id"]), {{"name", "Бестселлер"}});
   auto read = get_ok(port, path);
   CHECK(read["category"] == renamed_category);
