@@ -87,4 +87,24 @@ std::string render(const std::vector<events::RecordedEvent>& list) {
   return render_list(list);
 }
 
+std::string render(const projections::ProductPage& page, projections::ProductCache* cache) {
+  if (page.kept.empty()) return render(page.items);
+  std::string body = "[";
+  auto read = page.items.begin();
+  for (const auto& kept : page.kept) {
+    if (body.size() > 1) body += ',';
+    if (kept) {
+      body += kept->json;
+      continue;
+    }
+    auto rendered = std::make_shared<const projections::CachedProduct>(
+        projections::CachedProduct{render(*read), read->version, page.position});
+    body += rendered->json;
+    if (cache) cache->insert(read->id, std::move(rendered));
+    ++read;
+  }
+  body += ']';
+  return body;
+}
+
 }  // namespace catalog::http

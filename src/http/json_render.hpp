@@ -7,6 +7,8 @@
 #include "events/recorded_event.hpp"
 #include "events/views.hpp"
 #include "http/json_writer.hpp"
+#include "projections/product_cache.hpp"
+#include "projections/read_model.hpp"
 
 namespace catalog::http {
 
@@ -21,5 +23,9 @@ std::string render(const std::vector<events::NamedView>& list);
 std::string render(const std::vector<events::ProductView>& list);
 std::string render(const events::RecordedEvent& e);
 std::string render(const std::vector<events::RecordedEvent>& list);
+
+// A page of products as a JSON array: what the cache keeps as it is, the rest rendered and
+// offered to `cache` (if any) at the position the page was read at.
+std::string render(const projections::ProductPage& page, projections::ProductCache* cache);
 
 }  // namespace catalog::http

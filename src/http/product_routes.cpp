@@ -79,9 +79,9 @@ void add_product_routes(Router& router, const Services& svc) {
       respond(validation_response(ctx.request, *errors));
       return;
     }
-    projections::ReadModel reads(svc.reads->get(), svc.filters);
+    projections::ReadModel reads(svc.reads->get(), svc.filters, svc.products);
     auto page = reads.products(std::get<projections::ProductFilter>(filter));
-    auto res = json_response(ctx.request, status::ok, render(page.items));
+    auto res = json_response(ctx.request, status::ok, render(page, svc.products));
     res.set("X-Total-Count", std::to_string(page.total));
     respond(std::move(res));
   });

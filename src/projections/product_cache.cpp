@@ -27,6 +27,19 @@ std::shared_ptr<const CachedProduct> ProductCache::find(events::Id id) const {
   return it == entries_.end() ? nullptr : it->second;
 }
 
+std::vector<std::shared_ptr<const CachedProduct>> ProductCache::find_as_of(
+    const std::vector<events::Id>& ids, int64_t position) const {
+  std::vector<std::shared_ptr<const CachedProduct>> found(ids.size());
+  std::shared_lock lock(mutex_);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    // An entry is taken out before any change to its product commits, so one read at or
+    // before the snapshot is still the snapshot's product.
+    auto it = entries_.find(ids[i]);
+    if (it != entries_.end() && it->second->position <= position) found[i] = it->second;
+  }
+  return found;
+}
+
 void ProductCache::insert(events::Id id, std::shared_ptr<const CachedProduct> product) {
   std::unique_lock lock(mutex_);
   if (committing_ || position_ < 0 || product->position != position_) return;

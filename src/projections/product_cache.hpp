@@ -40,6 +40,10 @@ class ProductCache {
   void after_commit(int64_t position);
 
   std::shared_ptr<const CachedProduct> find(events::Id id) const;
+  // For a reader whose snapshot is at `position`: each product kept as it was then, null
+  // where there is none. One kept since a later commit may differ from the snapshot's row.
+  std::vector<std::shared_ptr<const CachedProduct>> find_as_of(const std::vector<events::Id>& ids,
+                                                               int64_t position) const;
   // Keeps what a reader rendered at `product->position`, if no commit came since.
   void insert(events::Id id, std::shared_ptr<const CachedProduct> product);
   size_t size() const;

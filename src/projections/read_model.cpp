@@ -152,11 +152,21 @@ std::optional<ProductPage> ReadModel::indexed_products(const ProductFilter& filt
   if (!filters_ || !FilterIndex::serves(filter)) return std::nullopt;
   // The first read of the transaction fixes its snapshot; the index answers only for the
   // checkpoint that snapshot holds.
-  auto indexed = filters_->page(db_, filter, CatalogProjection(db_).checkpoint());
+  int64_t at = CatalogProjection(db_).checkpoint();
+  auto indexed = filters_->page(db_, filter, at);
   if (!indexed) return std::nullopt;
   ProductPage page;
   page.total = indexed->total;
-  const auto& ids = indexed->ids;
+  page.position = at;
+  std::vector<Id> ids = std::move(indexed->ids);
+  if (products_) {
+    page.kept = products_->find_as_of(ids, at);
+    std::vector<Id> missing;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (!page.kept[i]) missing.push_back(ids[i]);
+    }
+    ids = std::move(missing);
+  }
   if (!ids.empty()) {
     auto [lo, hi] = std::minmax_element(ids.begin(), ids.end());
     bool range = dense(*lo, *hi, ids.size());

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -9,20 +10,27 @@
 #include "db/sqlite.hpp"
 #include "events/views.hpp"
 #include "projections/filter_index.hpp"
+#include "projections/product_cache.hpp"
 #include "projections/product_filter.hpp"
 
 namespace catalog::projections {
 
 struct ProductPage {
   int64_t total = 0;  // matches before skip and limit: the X-Total-Count header
-  std::vector<events::ProductView> items;
+  std::vector<events::ProductView> items;  // read from the tables, in the page's order
+  // With a product cache, when the filter index served the page: the whole page in order,
+  // each product either kept in the cache or, where null, the next of `items`.
+  std::vector<std::shared_ptr<const CachedProduct>> kept;
+  int64_t position = -1;  // the checkpoint the page was read at, for the cache
 };
 
 class ReadModel {
  public:
   // With `filters`, the filtered lists it serves are counted there (filter_index.hpp).
-  explicit ReadModel(db::Connection& db, FilterIndex* filters = nullptr)
-      : db_(db), filters_(filters) {}
+  // With `products`, pages the filter index serves take what the cache keeps.
+  explicit ReadModel(db::Connection& db, FilterIndex* filters = nullptr,
+                     const ProductCache* products = nullptr)
+      : db_(db), filters_(filters), products_(products) {}
 
   std::vector<events::NamedView> list_named(events::Resource kind);
   std::optional<events::NamedView> named(events::Resource kind, events::Id id);
@@ -39,6 +47,7 @@ class ReadModel {
 
   db::Connection& db_;
   FilterIndex* filters_;
+  const ProductCache* products_;
 };
 
 }  // namespace catalog::projections

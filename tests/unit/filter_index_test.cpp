@@ -6,6 +6,7 @@
 #include <random>
 #include <set>
 
+#include "http/json_render.hpp"
 #include "projection_fixture.hpp"
 
 using namespace catalog;
@@ -154,6 +155,27 @@ TEST_CASE("the filter index answers as the SQL does through creates, edits and d
     }
   }
   CHECK(compared > 100);  // most filters matched something: the comparison was not empty
+}
+
+TEST_CASE("pages that take kept products read as the SQL's, through every change",
+          "[filter-index][product-cache]") {
+  Fixture fx(true, FilterIndex::default_term_budget, true);
+  Catalog catalog(fx, 7);
+  size_t kept = 0;
+  for (int round = 0; round < 60; ++round) {
+    for (int i = 0; i < 5; ++i)
+      catalog.change();
+    for (int q = 0; q < 10; ++q) {
+      ProductFilter f = catalog.filter();
+      auto page = fx.reads().products(f);
+      for (const auto& k : page.kept)
+        kept += k != nullptr;
+      INFO("round " << round);
+      // Rendered as the route does, offering what it read to the cache.
+      CHECK(http::render(page, &fx.cache()) == http::render(fx.sql().products(f).items));
+    }
+  }
+  CHECK(kept > 200);  // many pages were served from the cache in part
 }
 
 TEST_CASE("the filter index answers only for the checkpoint it is at", "[filter-index]") {

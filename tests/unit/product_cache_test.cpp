@@ -48,6 +48,11 @@ TEST_CASE("the product cache keeps only what was read at the last commit", "[pro
   CHECK(cached(cache, 1) == "(none)");
   cache.insert(1, rendered("read at 8", 8));
   CHECK(cached(cache, 1) == "read at 8");
+  // A list read in an older snapshot cannot take it: the product may have changed since.
+  CHECK(cache.find_as_of({1, 2}, 7) ==
+        std::vector<std::shared_ptr<const CachedProduct>>{nullptr, cache.find(2)});
+  CHECK(cache.find_as_of({1}, 8)[0] == cache.find(1));
+  CHECK(cache.find_as_of({1, 5}, 9)[1] == nullptr);  // never kept
 
   // A rename of a category or tag: every product goes.
   cache.before_commit({}, true);

@@ -18,28 +18,36 @@
 #include "events/hash_chain.hpp"
 #include "projections/catalog_projection.hpp"
 #include "projections/filter_index.hpp"
+#include "projections/product_cache.hpp"
 #include "projections/read_model.hpp"
 
 namespace catalog::test {
 
 // With `indexed`, the read model counts the filters it can through a FilterIndex that
 // follows each recorded event, as the projector keeps it; without, SQL answers everything.
+// With `cached` too, its pages take what a ProductCache kept, emptied as the projector does.
 class Fixture {
  public:
-  explicit Fixture(bool indexed = false, size_t term_budget = 1000)
+  explicit Fixture(bool indexed = false, size_t term_budget = 1000, bool cached = false)
       : path_(std::filesystem::temp_directory_path() /
               ("catalog-read-model-" + std::to_string(::getpid()) + "-" + std::to_string(++count_) +
                ".db")),
         db_(path_.string(), db::OpenMode::read_write_create),
         projection_(db_),
         index_(term_budget),
-        reads_(db_, indexed ? &index_ : nullptr),
+        reads_(db_, indexed ? &index_ : nullptr, cached ? &cache_ : nullptr),
         sql_(db_) {
     db::configure(db_, false);
     db::migrate_to_head(db_);
     if (indexed) {
       projection_.record_changes(&changes_);
       index_.load(db_);
+    }
+    if (cached) {
+      projection_.before_commit([this](const projections::FilterChanges& c) {
+        cache_.before_commit(c.products, c.names);
+      });
+      cache_.after_commit(projection_.checkpoint());
     }
   }
   ~Fixture() {
@@ -62,6 +70,7 @@ class Fixture {
     projection_.apply_batch({r});
     if (index_.loaded()) index_.refresh(db_, changes_, projection_.checkpoint());
     changes_.clear();
+    cache_.after_commit(projection_.checkpoint());
   }
 
   events::Id product(const std::string& name, double shmeckles,
@@ -89,6 +98,7 @@ class Fixture {
   // The same tables read by SQL alone, whether or not `reads()` has the index.
   projections::ReadModel& sql() { return sql_; }
   projections::FilterIndex& index() { return index_; }
+  projections::ProductCache& cache() { return cache_; }
   db::Connection& connection() { return db_; }
   projections::CatalogProjection& projection() { return projection_; }
 
@@ -99,6 +109,7 @@ class Fixture {
   projections::CatalogProjection projection_;
   projections::FilterChanges changes_;
   projections::FilterIndex index_;
+  projections::ProductCache cache_;
   projections::ReadModel reads_;
   projections::ReadModel sql_;
   int64_t position_ = 0;
