@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <deque>
+#include <stdexcept>
 
 #include "actors/fault_log.hpp"
 #include "db/sqlite.hpp"
@@ -16,6 +17,7 @@
 namespace catalog::actors {
 
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
 
 struct ProjectorState {
   // The read model can be rebuilt from the log, so its commits need not wait for fsync:
@@ -70,6 +72,7 @@ struct ProjectorState {
   // read-your-writes.
   std::deque<ProjectBatch> waiting;
   bool retry_scheduled = false;
+  bool drain_scheduled = false;  // a drain message is queued behind the batches
   FaultLog faults{"projection: cannot apply committed events; their answers wait"};
 };
 
@@ -84,32 +87,39 @@ std::shared_ptr<ProjectorState> open_projector(const std::string& path, bool sql
 
 namespace {
 
-// Applies the waiting batches in order; answers each once its events are in the tables.
+// Applies every waiting batch in one transaction, then answers them all: the projector's
+// own group commit. Under load several batches of the catalog wait by the time it runs,
+// and one commit (its WAL frames, the trigram index's flush) serves them together.
 void drain(ProjectorState& s) {
-  while (!s.waiting.empty()) {
-    auto& batch = s.waiting.front();
-    const auto& events = *batch.events;
-    if (!events.empty()) {
-      // Anything between the checkpoint and this batch (there should be nothing) comes from
-      // the log first, so the tables never skip an event; what the tables already have
-      // (after such a catch-up) is not applied twice.
-      if (events.front().position > s.projection().checkpoint() + 1) s.catch_up();
-      int64_t at = s.projection().checkpoint();
-      if (events.front().position > at) {
-        s.projection().apply_batch(events);
-      } else {
-        std::vector<events::RecordedEvent> fresh;
-        for (const auto& e : events) {
-          if (e.position > at) fresh.push_back(e);
-        }
-        s.projection().apply_batch(fresh);
+  if (s.waiting.empty()) return;
+  std::vector<events::RecordedEvent> fresh;
+  for (int attempt = 0;; ++attempt) {
+    // What the tables already have (after a catch-up) is not applied twice; anything
+    // between the checkpoint and the batches (there should be nothing) comes from the log
+    // first, so the tables never skip an event.
+    int64_t next = s.projection().checkpoint() + 1;
+    bool gap = false;
+    fresh.clear();
+    for (const auto& batch : s.waiting) {
+      for (const auto& e : *batch.events) {
+        if (e.position < next) continue;
+        if (e.position > next) gap = true;
+        if (gap) break;
+        fresh.push_back(e);
+        ++next;
       }
-      s.sync_filters();
     }
+    if (!gap) break;
+    if (attempt > 0) throw std::logic_error("projection: committed events missing from the log");
+    s.catch_up();
+  }
+  s.projection().apply_batch(fresh);
+  s.sync_filters();
+  for (auto& batch : s.waiting) {
     for (auto& a : batch.answers)
       a.reply(std::move(a.outcome));
-    s.waiting.pop_front();
   }
+  s.waiting.clear();
 }
 
 caf::behavior projector(caf::stateful_actor<std::shared_ptr<ProjectorState>>* self,
@@ -133,15 +143,26 @@ caf::behavior projector(caf::stateful_actor<std::shared_ptr<ProjectorState>>* se
     }
   };
   return {
-      [self, attempt](ProjectBatch& batch) {
-        self->state->waiting.push_back(std::move(batch));
+      [self](ProjectBatch& batch) {
+        auto& s = *self->state;
+        s.waiting.push_back(std::move(batch));
+        if (!s.drain_scheduled && !s.retry_scheduled) {
+          s.drain_scheduled = true;
+          // Queued behind the batches already in the mailbox: they all join one commit.
+          self->send(self, drain_atom::value);
+        }
+      },
+      [self, attempt](drain_atom) {
+        self->state->drain_scheduled = false;
         if (!self->state->retry_scheduled) attempt();
       },
       [self, attempt](retry_atom) {
         self->state->retry_scheduled = false;
         attempt();
       },
-      [self](stop_atom) {
+      [self, attempt](stop_atom) {
+        // The catalog sends stop after its last batch, which may still wait for its drain.
+        if (!self->state->waiting.empty()) attempt();
         if (!self->state->waiting.empty())
           spdlog::warn(
               "projection: stopping with {} batches not applied; the next start applies "
