@@ -240,8 +240,10 @@ std::vector<Id> FilterIndex::matches(const ProductFilter& f, const std::vector<I
       thread_local std::vector<uint64_t> bits;
       bits.assign(products_.size() / 64 + 1, 0);
       for (const auto* list : lists) {
-        for (Id id : *list)
-          bits[id >> 6] |= uint64_t{1} << (id & 63);
+        for (Id id : *list) {
+          if (id >= 0 && static_cast<size_t>(id) < products_.size())
+            bits[id >> 6] |= uint64_t{1} << (id & 63);
+        }
       }
       std::vector<Id> both;
       for (Id id : *named) {
