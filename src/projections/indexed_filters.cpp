@@ -39,6 +39,16 @@ std::vector<Id> tagged(db::Connection& db, Id tag) {
 
 }  // namespace
 
+std::string id_list(const std::vector<Id>& ids) {
+  std::string out = "[";
+  for (Id id : ids) {
+    if (out.size() > 1) out += ',';
+    out += std::to_string(id);
+  }
+  out += ']';
+  return out;
+}
+
 std::vector<Id> merge_ids(const std::vector<Id>& a, const std::vector<Id>& b, bool both) {
   std::vector<Id> out;
   if (both)

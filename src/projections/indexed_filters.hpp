@@ -25,6 +25,9 @@ bool name_is_indexed(std::string_view folded);
 // index; `folded` must be name_is_indexed().
 std::vector<events::Id> named_ids(db::Connection& db, const std::string& folded);
 
+// The ids as one JSON array, bound to `IN (SELECT value FROM json_each(?))`.
+std::string id_list(const std::vector<events::Id>& ids);
+
 // Two ascending id lists merged: their intersection if `both`, else their union.
 std::vector<events::Id> merge_ids(const std::vector<events::Id>& a,
                                   const std::vector<events::Id>& b, bool both);

@@ -1,6 +1,5 @@
 #include "projections/product_query.hpp"
 
-#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "projections/indexed_filters.hpp"
@@ -60,7 +59,7 @@ ProductQuery build_product_query(const ProductFilter& f,
   if (f.sort != SortKey::id) q.order_and_page += ", p.id";
   q.order_and_page += " LIMIT ? OFFSET ?";
 
-  std::string ids = candidates ? nlohmann::json(*candidates).dump() : std::string();
+  std::string ids = candidates ? id_list(*candidates) : std::string();
   std::string needle = scan_name ? folded : std::string();
   q.bind_filters = [f, needle = std::move(needle), ids = std::move(ids), candidates = !!candidates,
                     scan_name](db::Statement& s) {

@@ -41,26 +41,40 @@ ProductView product_row(const db::Statement& s) {
   return v;
 }
 
-// The ids as one bound value: `IN (SELECT value FROM json_each(?))`.
-std::string id_list(const std::vector<Id>& ids) {
-  std::string out = "[";
-  for (Id id : ids) {
-    if (out.size() > 1) out += ',';
-    out += std::to_string(id);
+// Which rows a statement reads for a set of ids: those of their range when the ids fill at
+// least half of it (SQLite walks the primary key once, without parsing a JSON list or
+// building an index of it), else the ids as one bound JSON list.
+class IdSelection {
+ public:
+  explicit IdSelection(const std::vector<Id>& ids) : ids_(ids) {  // ids: not empty
+    auto [lo, hi] = std::minmax_element(ids.begin(), ids.end());
+    lo_ = *lo;
+    hi_ = *hi;
+    range_ = hi_ - lo_ < 2 * static_cast<Id>(ids.size());
   }
-  out += ']';
-  return out;
-}
 
-// Whether ids from `lo` to `hi` are better read as a range than looked up one by one: when
-// at least half of the range is wanted. SQLite then walks the primary key once, without
-// parsing a JSON list or building an index of it.
-bool dense(Id lo, Id hi, size_t wanted) {
-  return hi - lo < 2 * static_cast<Id>(wanted);
-}
+  // The condition on `column`, with its parameters from index 1.
+  std::string where(std::string_view column) const {
+    return std::string(column) +
+           (range_ ? " BETWEEN ? AND ?" : " IN (SELECT value FROM json_each(?))");
+  }
+  void bind(db::Statement& s) const {
+    if (range_)
+      s.bind(1, lo_).bind(2, hi_);
+    else
+      s.bind(1, id_list(ids_));
+  }
+  // A range also holds ids between the wanted ones.
+  bool range() const { return range_; }
 
-// Fills in the tags of a page of products with one query. Ordered by the primary key
-// (product, tag), which is the response's order, so SQLite needs no sort.
+ private:
+  const std::vector<Id>& ids_;
+  Id lo_ = 0;
+  Id hi_ = 0;
+  bool range_ = false;
+};
+
+// Fills in the tags of a page of products with one query.
 void attach_tags(db::Connection& db, std::vector<ProductView>& items) {
   if (items.empty()) return;
   std::vector<Id> ids;
@@ -69,20 +83,13 @@ void attach_tags(db::Connection& db, std::vector<ProductView>& items) {
     ids.push_back(v.id);
     by_id[v.id] = &v;
   }
-  auto [lo, hi] = std::minmax_element(ids.begin(), ids.end());
-  constexpr std::string_view tags_of =
-      "SELECT pt.product_id, t.id, t.name, t.version FROM product_tags pt "
-      "JOIN tags t ON t.id = pt.tag_id WHERE ";
-  constexpr std::string_view by_key = " ORDER BY pt.product_id, pt.tag_id";
-  bool range = dense(*lo, *hi, ids.size());
-  db::Reset s(db.cached(std::string(tags_of) +
-                        (range ? "pt.product_id BETWEEN ? AND ?"
-                               : "pt.product_id IN (SELECT value FROM json_each(?))") +
-                        std::string(by_key)));
-  if (range)
-    s->bind(1, *lo).bind(2, *hi);
-  else
-    s->bind(1, id_list(ids));
+  IdSelection selection(ids);
+  // Ordered by the primary key (product, tag): the response's order, so SQLite needs no sort.
+  db::Reset s(
+      db.cached("SELECT pt.product_id, t.id, t.name, t.version FROM product_tags pt "
+                "JOIN tags t ON t.id = pt.tag_id WHERE " +
+                selection.where("pt.product_id") + " ORDER BY pt.product_id, pt.tag_id"));
+  selection.bind(*s);
   while (s->step()) {
     auto it = by_id.find(s->int64(0));
     if (it != by_id.end())
@@ -168,21 +175,14 @@ std::optional<ProductPage> ReadModel::indexed_products(const ProductFilter& filt
     ids = std::move(missing);
   }
   if (!ids.empty()) {
-    auto [lo, hi] = std::minmax_element(ids.begin(), ids.end());
-    bool range = dense(*lo, *hi, ids.size());
-    db::Reset s(db_.cached(
-        std::string(product_columns) +
-        (range ? "WHERE p.id BETWEEN ? AND ?" : "WHERE p.id IN (SELECT value FROM json_each(?))") +
-        " ORDER BY p.id" + (filter.descending ? " DESC" : "")));
-    if (range)
-      s->bind(1, *lo).bind(2, *hi);
-    else
-      s->bind(1, id_list(ids));
-    // A range also holds products between the page's that the filter left out.
+    IdSelection selection(ids);
+    db::Reset s(db_.cached(std::string(product_columns) + "WHERE " + selection.where("p.id") +
+                           " ORDER BY p.id" + (filter.descending ? " DESC" : "")));
+    selection.bind(*s);
     std::unordered_set<Id> wanted;
-    if (range) wanted.insert(ids.begin(), ids.end());
+    if (selection.range()) wanted.insert(ids.begin(), ids.end());
     while (s->step()) {
-      if (!range || wanted.count(s->int64(0))) page.items.push_back(product_row(*s));
+      if (!selection.range() || wanted.count(s->int64(0))) page.items.push_back(product_row(*s));
     }
   }
   attach_tags(db_, page.items);
