@@ -53,8 +53,17 @@ struct ChangedRow {
 
 }  // namespace
 
+namespace {
+
+// serves(), for a filter whose name (if any) is already folded as `term`.
+bool served(const ProductFilter& f, std::string_view term) {
+  return f.sort == SortKey::id && (!f.name || name_is_indexed(term));
+}
+
+}  // namespace
+
 bool FilterIndex::serves(const ProductFilter& f) {
-  return f.sort == SortKey::id && (!f.name || name_is_indexed(text::fold(*f.name)));
+  return served(f, f.name ? text::fold(*f.name) : std::string());
 }
 
 namespace {
@@ -286,8 +295,8 @@ std::vector<Id> FilterIndex::matches(const ProductFilter& f, const std::vector<I
 
 std::optional<IndexedPage> FilterIndex::page(db::Connection& reader, const ProductFilter& f,
                                              int64_t position) {
-  if (!serves(f)) return std::nullopt;
   std::string term = f.name ? text::fold(*f.name) : std::string();
+  if (!served(f, term)) return std::nullopt;
   std::optional<std::vector<Id>> loaded;
   for (;;) {
     {
