@@ -87,6 +87,12 @@ std::string render(const std::vector<events::RecordedEvent>& list) {
   return render_list(list);
 }
 
+std::shared_ptr<const projections::CachedProduct> render(const events::ProductView& v,
+                                                         int64_t position) {
+  return std::make_shared<const projections::CachedProduct>(
+      projections::CachedProduct{render(v), v.version, position});
+}
+
 std::string render(const projections::ProductPage& page, projections::ProductCache* cache) {
   if (page.kept.empty()) return render(page.items);
   std::string body = "[";
@@ -97,8 +103,7 @@ std::string render(const projections::ProductPage& page, projections::ProductCac
       body += kept->json;
       continue;
     }
-    auto rendered = std::make_shared<const projections::CachedProduct>(
-        projections::CachedProduct{render(*read), read->version, page.position});
+    auto rendered = render(*read, page.position);
     body += rendered->json;
     if (cache) cache->insert(read->id, std::move(rendered));
     ++read;

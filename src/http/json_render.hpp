@@ -1,6 +1,7 @@
 // The JSON bodies of categories, tags and products, in the field order of API.md.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,10 @@ std::string render(const std::vector<events::NamedView>& list);
 std::string render(const std::vector<events::ProductView>& list);
 std::string render(const events::RecordedEvent& e);
 std::string render(const std::vector<events::RecordedEvent>& list);
+
+// The product rendered as the cache keeps it, read at `position`.
+std::shared_ptr<const projections::CachedProduct> render(const events::ProductView& v,
+                                                         int64_t position);
 
 // A page of products as a JSON array: what the cache keeps as it is, the rest rendered and
 // offered to `cache` (if any) at the position the page was read at.

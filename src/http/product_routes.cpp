@@ -41,8 +41,7 @@ std::shared_ptr<const projections::CachedProduct> current_product(const Services
   int64_t position = -1;
   auto found = projections::ReadModel(svc.reads->get()).product(id, &position);
   if (!found) return nullptr;
-  auto rendered = std::make_shared<const projections::CachedProduct>(
-      projections::CachedProduct{render(*found), found->version, position});
+  auto rendered = render(*found, position);
   if (svc.products) svc.products->insert(id, rendered);
   return rendered;
 }
