@@ -67,6 +67,18 @@ class Catalog {
     }
   }
 
+  // 60 rounds of `changes` random changes, each followed by `queries` random filters,
+  // handed to check(round, filter).
+  template <class Check>
+  void rounds(int changes, int queries, Check check) {
+    for (int round = 0; round < 60; ++round) {
+      for (int i = 0; i < changes; ++i)
+        change();
+      for (int q = 0; q < queries; ++q)
+        check(round, filter());
+    }
+  }
+
   ProductFilter filter() {
     ProductFilter f;
     f.skip = pick(0, 3);
@@ -136,24 +148,19 @@ TEST_CASE("the filter index answers as the SQL does through creates, edits and d
   Fixture fx(true, budget);
   Catalog catalog(fx, 20261126);
   int compared = 0;
-  for (int round = 0; round < 60; ++round) {
-    for (int i = 0; i < 8; ++i)
-      catalog.change();
-    for (int q = 0; q < 12; ++q) {
-      ProductFilter f = catalog.filter();
-      REQUIRE(FilterIndex::serves(f));
-      auto indexed = fx.index().page(fx.connection(), f, fx.projection().checkpoint());
-      REQUIRE(indexed);  // the index is at the tables' checkpoint: it must answer
-      auto sql = fx.sql().products(f);
-      INFO("round " << round << ", name " << f.name.value_or("-") << ", tags " << f.tag_ids.size()
-                    << (f.all_tags ? " all" : " any"));
-      CHECK(indexed->total == sql.total);
-      CHECK(indexed->ids == ids_of(sql));
-      // The whole page, tags included, whether its rows are read as a range or by id.
-      CHECK(fx.reads().products(f).items == sql.items);
-      compared += sql.total > 0;
-    }
-  }
+  catalog.rounds(8, 12, [&](int round, const ProductFilter& f) {
+    REQUIRE(FilterIndex::serves(f));
+    auto indexed = fx.index().page(fx.connection(), f, fx.projection().checkpoint());
+    REQUIRE(indexed);  // the index is at the tables' checkpoint: it must answer
+    auto sql = fx.sql().products(f);
+    INFO("round " << round << ", name " << f.name.value_or("-") << ", tags " << f.tag_ids.size()
+                  << (f.all_tags ? " all" : " any"));
+    CHECK(indexed->total == sql.total);
+    CHECK(indexed->ids == ids_of(sql));
+    // The whole page, tags included, whether its rows are read as a range or by id.
+    CHECK(fx.reads().products(f).items == sql.items);
+    compared += sql.total > 0;
+  });
   CHECK(compared > 100);  // most filters matched something: the comparison was not empty
 }
 
@@ -162,19 +169,14 @@ TEST_CASE("pages that take kept products read as the SQL's, through every change
   Fixture fx(true, FilterIndex::default_term_budget, true);
   Catalog catalog(fx, 7);
   size_t kept = 0;
-  for (int round = 0; round < 60; ++round) {
-    for (int i = 0; i < 5; ++i)
-      catalog.change();
-    for (int q = 0; q < 10; ++q) {
-      ProductFilter f = catalog.filter();
-      auto page = fx.reads().products(f);
-      for (const auto& k : page.kept)
-        kept += k != nullptr;
-      INFO("round " << round);
-      // Rendered as the route does, offering what it read to the cache.
-      CHECK(http::render(page, &fx.cache()) == http::render(fx.sql().products(f).items));
-    }
-  }
+  catalog.rounds(5, 10, [&](int round, const ProductFilter& f) {
+    auto page = fx.reads().products(f);
+    for (const auto& k : page.kept)
+      kept += k != nullptr;
+    INFO("round " << round);
+    // Rendered as the route does, offering what it read to the cache.
+    CHECK(http::render(page, &fx.cache()) == http::render(fx.sql().products(f).items));
+  });
   CHECK(kept > 200);  // many pages were served from the cache in part
 }
 
