@@ -55,9 +55,13 @@ struct ChangedRow {
 
 namespace {
 
+bool by_price(SortKey key) {
+  return key == SortKey::price_shmeckles || key == SortKey::price_flurbos;
+}
+
 // serves(), for a filter whose name (if any) is already folded as `term`.
 bool served(const ProductFilter& f, std::string_view term) {
-  return f.sort == SortKey::id && (!f.name || name_is_indexed(term));
+  return (f.sort == SortKey::id || by_price(f.sort)) && (!f.name || name_is_indexed(term));
 }
 
 }  // namespace
@@ -95,6 +99,40 @@ IndexedPage FilterIndex::every_product(const ProductFilter& f) const {
   return page;
 }
 
+// The page of the matches ordered by a price, ties by id (SQL's `ORDER BY price, id`): a heap
+// of the first skip + limit while the matches are read, so the rest is never sorted.
+IndexedPage FilterIndex::price_ordered(const std::vector<Id>& matches,
+                                       const ProductFilter& f) const {
+  IndexedPage page;
+  page.total = static_cast<int64_t>(matches.size());
+  if (f.skip >= page.total) return page;
+  using Key = std::pair<double, Id>;
+  bool shmeckles = f.sort == SortKey::price_shmeckles;
+  auto before = [descending = f.descending](const Key& a, const Key& b) {
+    if (a.first != b.first) return descending ? a.first > b.first : a.first < b.first;
+    return a.second < b.second;
+  };
+  auto wanted = static_cast<size_t>(std::min(page.total, f.skip + f.limit));
+  std::vector<Key> heap;  // the best `wanted` so far; its front is the last of them
+  heap.reserve(wanted);
+  for (Id id : matches) {
+    const Product& p = products_[id];
+    Key key{shmeckles ? p.shmeckles : p.flurbos, id};
+    if (heap.size() < wanted) {
+      heap.push_back(key);
+      std::push_heap(heap.begin(), heap.end(), before);
+    } else if (before(key, heap.front())) {
+      std::pop_heap(heap.begin(), heap.end(), before);
+      heap.back() = key;
+      std::push_heap(heap.begin(), heap.end(), before);
+    }
+  }
+  std::sort_heap(heap.begin(), heap.end(), before);
+  for (size_t k = static_cast<size_t>(f.skip); k < heap.size(); ++k)
+    page.ids.push_back(heap[k].second);
+  return page;
+}
+
 void FilterIndex::load(db::Connection& db) {
   std::vector<Product> products;
   std::unordered_map<Id, std::vector<Id>> tagged;
@@ -127,11 +165,18 @@ void FilterIndex::load(db::Connection& db) {
   term_order_.clear();
   term_ids_ = 0;
   position_ = at;
+  moved_.notify_all();
 }
 
 void FilterIndex::invalidate() {
   std::unique_lock lock(mutex_);
   position_ = -1;
+  moved_.notify_all();
+}
+
+int64_t FilterIndex::position() const {
+  std::shared_lock lock(mutex_);
+  return position_;
 }
 
 bool FilterIndex::loaded() const {
@@ -200,6 +245,7 @@ void FilterIndex::refresh(db::Connection& db, const FilterChanges& changes, int6
     }
   }
   position_ = position;
+  moved_.notify_all();
 }
 
 void FilterIndex::cache_term(const std::string& term, std::vector<Id> ids) {
@@ -301,14 +347,22 @@ std::optional<IndexedPage> FilterIndex::page(db::Connection& reader, const Produ
   for (;;) {
     {
       std::shared_lock lock(mutex_);
+      // The projector committed what this reader sees and is moving the index there: a
+      // moment's wait, instead of the SQL, which sorts by price without an index.
+      if (position_ >= 0 && position_ < position)
+        moved_.wait_for(lock, catch_up_wait,
+                        [&] { return position_ < 0 || position_ >= position; });
       if (position_ != position) return std::nullopt;
       const std::vector<Id>* named = nullptr;
       if (f.name) {
         auto it = terms_.find(term);
         named = it != terms_.end() ? &it->second : loaded ? &*loaded : nullptr;
       }
-      if (unfiltered(f)) return every_product(f);
-      if (!f.name || named) return slice(matches(f, named), f);
+      if (unfiltered(f) && f.sort == SortKey::id) return every_product(f);
+      if (!f.name || named) {
+        if (by_price(f.sort)) return price_ordered(matches(f, named), f);
+        return slice(matches(f, named), f);
+      }
     }
     // A term not searched before: from the trigram index, in the reader's transaction, whose
     // snapshot is at `position`; cached only if the index is still there.

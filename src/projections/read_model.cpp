@@ -154,12 +154,8 @@ std::optional<Id> ReadModel::product_id(std::string_view name) {
   return s->int64(0);
 }
 
-// Inside the caller's transaction.
-std::optional<ProductPage> ReadModel::indexed_products(const ProductFilter& filter) {
-  if (!filters_ || !FilterIndex::serves(filter)) return std::nullopt;
-  // The first read of the transaction fixes its snapshot; the index answers only for the
-  // checkpoint that snapshot holds.
-  int64_t at = CatalogProjection(db_).checkpoint();
+// Inside the caller's transaction, whose snapshot holds the checkpoint `at`.
+std::optional<ProductPage> ReadModel::indexed_products(const ProductFilter& filter, int64_t at) {
   auto indexed = filters_->page(db_, filter, at);
   if (!indexed) return std::nullopt;
   ProductPage page;
@@ -176,13 +172,18 @@ std::optional<ProductPage> ReadModel::indexed_products(const ProductFilter& filt
   }
   if (!ids.empty()) {
     IdSelection selection(ids);
-    db::Reset s(db_.cached(std::string(product_columns) + "WHERE " + selection.where("p.id") +
-                           " ORDER BY p.id" + (filter.descending ? " DESC" : "")));
+    db::Reset s(db_.cached(std::string(product_columns) + "WHERE " + selection.where("p.id")));
     selection.bind(*s);
-    std::unordered_set<Id> wanted;
-    if (selection.range()) wanted.insert(ids.begin(), ids.end());
+    // The rows come in id order; the page has its own (descending, or by a price).
+    std::unordered_map<Id, size_t> rank;
+    for (size_t i = 0; i < ids.size(); ++i)
+      rank.emplace(ids[i], i);
+    std::vector<std::optional<ProductView>> rows(ids.size());
     while (s->step()) {
-      if (!selection.range() || wanted.count(s->int64(0))) page.items.push_back(product_row(*s));
+      if (auto it = rank.find(s->int64(0)); it != rank.end()) rows[it->second] = product_row(*s);
+    }
+    for (auto& row : rows) {
+      if (row) page.items.push_back(std::move(*row));
     }
   }
   attach_tags(db_, page.items);
@@ -190,19 +191,34 @@ std::optional<ProductPage> ReadModel::indexed_products(const ProductFilter& filt
 }
 
 ProductPage ReadModel::products(const ProductFilter& filter) {
-  // The candidates, the count and the page are read in one transaction, so X-Total-Count
-  // matches the page.
-  db::Transaction snapshot(db_, db::Transaction::Kind::deferred);
-  if (auto page = indexed_products(filter)) {
-    snapshot.commit();
-    return std::move(*page);
-  }
-  ProductPage page;
-  auto candidates = indexed_candidates(db_, filter);
-  if (candidates && candidates->empty()) {
+  bool indexed = filters_ && FilterIndex::serves(filter);
+  for (int attempt = 1;; ++attempt) {
+    // The candidates, the count and the page are read in one transaction, so X-Total-Count
+    // matches the page.
+    db::Transaction snapshot(db_, db::Transaction::Kind::deferred);
+    if (indexed) {
+      // The first read of the transaction fixes its snapshot; the index answers only for the
+      // checkpoint that snapshot holds.
+      int64_t at = CatalogProjection(db_).checkpoint();
+      if (auto page = indexed_products(filter, at)) {
+        snapshot.commit();
+        return std::move(*page);
+      }
+      // The projector committed and moved the index between this snapshot and the index's
+      // check: a fresh snapshot most likely meets it.
+      if (attempt < 3 && filters_->position() > at) continue;
+    }
+    ProductPage page = queried_products(filter);
     snapshot.commit();
     return page;
   }
+}
+
+// Inside the caller's transaction: the SQL, for what the filter index does not answer.
+ProductPage ReadModel::queried_products(const ProductFilter& filter) {
+  ProductPage page;
+  auto candidates = indexed_candidates(db_, filter);
+  if (candidates && candidates->empty()) return page;
   ProductQuery q = build_product_query(filter, candidates ? &*candidates : nullptr);
   {
     db::Reset s(db_.cached("SELECT count(*) FROM products p " + q.where));
@@ -218,7 +234,6 @@ ProductPage ReadModel::products(const ProductFilter& filter) {
       page.items.push_back(product_row(*s));
   }
   attach_tags(db_, page.items);
-  snapshot.commit();
   return page;
 }
 

@@ -43,7 +43,8 @@ class ReadModel {
   ProductPage products(const ProductFilter& filter);
 
  private:
-  std::optional<ProductPage> indexed_products(const ProductFilter& filter);
+  std::optional<ProductPage> indexed_products(const ProductFilter& filter, int64_t at);
+  ProductPage queried_products(const ProductFilter& filter);
 
   db::Connection& db_;
   FilterIndex* filters_;

@@ -97,19 +97,19 @@ TEST_CASE("upgrading to head creates the event log and the read model", "[migrat
   auto conn = open(file);
   Migrator migrator(conn, catalog::db::embedded_migrations());
   REQUIRE(migrator.current() == 0);
-  REQUIRE(migrator.head() == 5);
-  REQUIRE(migrator.pending() == std::vector<int>{1, 2, 3, 4, 5});
+  REQUIRE(migrator.head() == 6);
+  REQUIRE(migrator.pending() == std::vector<int>{1, 2, 3, 4, 5, 6});
 
   migrator.upgrade(migrator.head());
 
-  CHECK(migrator.current() == 5);
+  CHECK(migrator.current() == 6);
   CHECK(migrator.pending().empty());
   CHECK(has_table(conn, "events"));
   CHECK(has_table(conn, "products"));
   CHECK(has_table(conn, "projection_checkpoints"));
   CHECK(has_table(conn, "notifier_checkpoints"));
   CHECK(has_table(conn, "products_search"));
-  CHECK(count(conn, "SELECT count(*) FROM schema_migrations WHERE applied_at <> ''") == 5);
+  CHECK(count(conn, "SELECT count(*) FROM schema_migrations WHERE applied_at <> ''") == 6);
   CHECK(count(conn,
               "SELECT count(*) FROM schema_migrations WHERE revision = 1 AND "
               "name = 'event_log'") == 1);
@@ -225,18 +225,36 @@ TEST_CASE("the event log refuses updates, deletes and gaps", "[migrations]") {
   append_event(conn, 3, "product-1", 2);
 }
 
+TEST_CASE("0006 drops the price indexes, and its downgrade builds them again", "[migrations]") {
+  TempDb file;
+  auto conn = open(file);
+  Migrator migrator(conn, catalog::db::embedded_migrations());
+  const std::string price_indexes =
+      "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'products' "
+      "AND name LIKE 'products_by_price_%'";
+  migrator.upgrade(5);
+  CHECK(count(conn, price_indexes) == 2);
+  migrator.upgrade(6);
+  CHECK(count(conn, price_indexes) == 0);
+  CHECK(count(conn,
+              "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+              "tbl_name = 'products'") == 4);  // category, name, created, updated
+  migrator.downgrade(5);
+  CHECK(count(conn, price_indexes) == 2);
+}
+
 TEST_CASE("targets are read as head, revisions and relative steps", "[migrations]") {
   TempDb file;
   auto conn = open(file);
   Migrator migrator(conn, catalog::db::embedded_migrations());
 
-  CHECK(migrator.resolve_upgrade_target("head") == 5);
+  CHECK(migrator.resolve_upgrade_target("head") == 6);
   CHECK(migrator.resolve_upgrade_target("1") == 1);
   CHECK(migrator.resolve_upgrade_target("0002") == 2);
   CHECK(migrator.resolve_upgrade_target("+1") == 1);
   CHECK(migrator.resolve_upgrade_target("+2") == 2);
-  CHECK(invalid_argument_message([&] { migrator.resolve_upgrade_target("+6"); }) ==
-        "cannot upgrade +6: only 5 revisions pending");
+  CHECK(invalid_argument_message([&] { migrator.resolve_upgrade_target("+7"); }) ==
+        "cannot upgrade +7: only 6 revisions pending");
   CHECK(migrator.resolve_downgrade_target("base") == 0);
 
   migrator.upgrade(2);
@@ -253,11 +271,11 @@ TEST_CASE("unknown or malformed revisions are refused with a one-line message", 
   Migrator migrator(conn, catalog::db::embedded_migrations());
 
   CHECK(invalid_argument_message([&] { migrator.resolve_upgrade_target("0009"); }) ==
-        "unknown revision 0009 (known: 0001..0005)");
+        "unknown revision 0009 (known: 0001..0006)");
   CHECK(invalid_argument_message([&] { migrator.resolve_downgrade_target("9"); }) ==
-        "unknown revision 0009 (known: 0001..0005)");
+        "unknown revision 0009 (known: 0001..0006)");
   CHECK(invalid_argument_message([&] { migrator.resolve_upgrade_target("99999999999"); }) ==
-        "unknown revision 99999999999 (known: 0001..0005)");
+        "unknown revision 99999999999 (known: 0001..0006)");
   for (const char* bad : {"", "abc", "+", "+0", "-1", "2x", "base", " 2"}) {
     INFO("upgrade target '" << bad << "'");
     CHECK_THROWS_WITH(migrator.resolve_upgrade_target(bad),
@@ -400,41 +418,42 @@ TEST_CASE("migrate upgrade prints each step and current/history mark the revisio
   CHECK(run_cli("migrate current", file.str()).out == "0001 event_log\n");
   CHECK(run_cli("migrate history", file.str()).out ==
         "0001 event_log (current)\n0002 read_model\n0003 notifier\n0004 product_search\n"
-        "0005 search_by_projection (head)\n");
+        "0005 search_by_projection\n0006 prices_in_memory (head)\n");
 
   CHECK(run_cli("migrate upgrade", file.str()).out ==
         "upgrade 0002 read_model\nupgrade 0003 notifier\nupgrade 0004 product_search\n"
-        "upgrade 0005 search_by_projection\n");
-  CHECK(run_cli("migrate current", file.str()).out == "0005 search_by_projection (head)\n");
+        "upgrade 0005 search_by_projection\nupgrade 0006 prices_in_memory\n");
+  CHECK(run_cli("migrate current", file.str()).out == "0006 prices_in_memory (head)\n");
   CHECK(run_cli("migrate history", file.str()).out ==
         "0001 event_log\n0002 read_model\n0003 notifier\n0004 product_search\n"
-        "0005 search_by_projection (current) (head)\n");
+        "0005 search_by_projection\n0006 prices_in_memory (current) (head)\n");
   CHECK(run_cli("migrate upgrade head", file.str()).out ==
-        "already at 0005 search_by_projection (head)\n");
+        "already at 0006 prices_in_memory (head)\n");
 
   auto down = run_cli("migrate downgrade", file.str());
   CHECK(down.status == 0);
-  CHECK(down.out == "downgrade 0005 search_by_projection\n");
+  CHECK(down.out == "downgrade 0006 prices_in_memory\n");
 }
 
 TEST_CASE("migrate downgrade to base without --yes changes nothing and exits 2", "[migrations]") {
   TempDb file;
   REQUIRE(run_cli("migrate upgrade", file.str()).status == 0);
 
-  for (const char* args : {"migrate downgrade base", "migrate downgrade -5"}) {
+  for (const char* args : {"migrate downgrade base", "migrate downgrade -6"}) {
     INFO(args);
     auto refused = run_cli(args, file.str());
     CHECK(refused.status == 2);
     CHECK(refused.out.empty());
     CHECK_THAT(refused.err, Catch::Contains("--yes"));
     CHECK(std::count(refused.err.begin(), refused.err.end(), '\n') == 1);
-    CHECK(run_cli("migrate current", file.str()).out == "0005 search_by_projection (head)\n");
+    CHECK(run_cli("migrate current", file.str()).out == "0006 prices_in_memory (head)\n");
   }
 
   auto confirmed = run_cli("migrate downgrade base --yes", file.str());
   CHECK(confirmed.status == 0);
   CHECK(confirmed.out ==
-        "downgrade 0005 search_by_projection\ndowngrade 0004 product_search\n"
+        "downgrade 0006 prices_in_memory\ndowngrade 0005 search_by_projection\n"
+        "downgrade 0004 product_search\n"
         "downgrade 0003 notifier\ndowngrade 0002 read_model\n"
         "downgrade 0001 event_log\n");
   CHECK(run_cli("migrate current", file.str()).out == "base\n");
@@ -456,7 +475,7 @@ TEST_CASE("migrate errors are one line on stderr with exit status 1", "[migratio
 
   auto unknown = run_cli("migrate upgrade 0009", file.str());
   CHECK(unknown.status == 1);
-  CHECK(unknown.err == "catalog migrate: unknown revision 0009 (known: 0001..0005)\n");
+  CHECK(unknown.err == "catalog migrate: unknown revision 0009 (known: 0001..0006)\n");
 
   auto unopenable = run_cli("migrate upgrade", (file.path / "no" / "such.db").string());
   CHECK(unopenable.status == 1);
