@@ -100,22 +100,21 @@ IndexedPage FilterIndex::every_product(const ProductFilter& f) const {
 }
 
 // The page of the matches ordered by a price, ties by id (SQL's `ORDER BY price, id`): a heap
-// of the first skip + limit while the matches are read, so the rest is never sorted.
-IndexedPage FilterIndex::price_ordered(const std::vector<Id>& matches,
-                                       const ProductFilter& f) const {
-  IndexedPage page;
-  page.total = static_cast<int64_t>(matches.size());
-  if (f.skip >= page.total) return page;
+// of the first skip + limit while the matches are read, so the rest is never sorted. Without
+// a name or tags to narrow them, the products are tested in the same pass: at a million, a
+// list of every match first took half of the time.
+IndexedPage FilterIndex::price_ordered(const ProductFilter& f, const std::vector<Id>* named) const {
   using Key = std::pair<double, Id>;
   bool shmeckles = f.sort == SortKey::price_shmeckles;
   auto before = [descending = f.descending](const Key& a, const Key& b) {
     if (a.first != b.first) return descending ? a.first > b.first : a.first < b.first;
     return a.second < b.second;
   };
-  auto wanted = static_cast<size_t>(std::min(page.total, f.skip + f.limit));
+  auto wanted = static_cast<size_t>(f.skip + f.limit);
   std::vector<Key> heap;  // the best `wanted` so far; its front is the last of them
-  heap.reserve(wanted);
-  for (Id id : matches) {
+  IndexedPage page;
+  auto offer = [&](Id id) {
+    ++page.total;
     const Product& p = products_[id];
     Key key{shmeckles ? p.shmeckles : p.flurbos, id};
     if (heap.size() < wanted) {
@@ -125,6 +124,14 @@ IndexedPage FilterIndex::price_ordered(const std::vector<Id>& matches,
       std::pop_heap(heap.begin(), heap.end(), before);
       heap.back() = key;
       std::push_heap(heap.begin(), heap.end(), before);
+    }
+  };
+  if (f.name || !f.tag_ids.empty()) {
+    for (Id id : matches(f, named))
+      offer(id);
+  } else {
+    for (size_t id = 1; id < products_.size(); ++id) {
+      if (keeps(f, static_cast<Id>(id))) offer(static_cast<Id>(id));
     }
   }
   std::sort_heap(heap.begin(), heap.end(), before);
@@ -360,7 +367,7 @@ std::optional<IndexedPage> FilterIndex::page(db::Connection& reader, const Produ
       }
       if (unfiltered(f) && f.sort == SortKey::id) return every_product(f);
       if (!f.name || named) {
-        if (by_price(f.sort)) return price_ordered(matches(f, named), f);
+        if (by_price(f.sort)) return price_ordered(f, named);
         return slice(matches(f, named), f);
       }
     }

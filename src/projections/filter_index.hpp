@@ -80,8 +80,8 @@ class FilterIndex {
   std::vector<events::Id> matches(const ProductFilter& filter,
                                   const std::vector<events::Id>* named) const;
   IndexedPage every_product(const ProductFilter& filter) const;
-  IndexedPage price_ordered(const std::vector<events::Id>& matches,
-                            const ProductFilter& filter) const;
+  IndexedPage price_ordered(const ProductFilter& filter,
+                            const std::vector<events::Id>* named) const;
   bool keeps(const ProductFilter& filter, events::Id id) const;
   void cache_term(const std::string& term, std::vector<events::Id> ids);
 
