@@ -110,7 +110,8 @@ IndexedPage FilterIndex::price_ordered(const ProductFilter& f, const std::vector
     if (a.first != b.first) return descending ? a.first > b.first : a.first < b.first;
     return a.second < b.second;
   };
-  auto wanted = static_cast<size_t>(f.skip + f.limit);
+  // Unsigned: skip may be as large as int64_t holds.
+  size_t wanted = static_cast<size_t>(f.skip) + static_cast<size_t>(f.limit);
   std::vector<Key> heap;  // the best `wanted` so far; its front is the last of them
   IndexedPage page;
   auto offer = [&](Id id) {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "projections/catalog_projection.hpp"
 #include "projections/indexed_filters.hpp"

@@ -3,6 +3,7 @@
 #include "projections/read_model.hpp"
 
 #include <catch2/catch.hpp>
+#include <limits>
 #include <map>
 
 #include "projection_fixture.hpp"
@@ -131,6 +132,19 @@ TEST_CASE("paging returns a slice and the total before paging", "[read-model]") 
   page = fx.reads().products(f);
   CHECK(page.total == 5);
   CHECK(page.items.empty());
+  // The largest skip the API accepts, by id and by price (no overflow past skip + limit).
+  f.skip = std::numeric_limits<int64_t>::max();
+  f.limit = 1000;
+  for (auto sort : {SortKey::id, SortKey::price_shmeckles}) {
+    f.sort = sort;
+    page = fx.reads().products(f);
+    CHECK(page.total == 5);
+    CHECK(page.items.empty());
+  }
+  f.skip = 3;
+  f.sort = SortKey::price_flurbos;
+  f.descending = true;
+  CHECK(fx.ids(f) == std::vector<Id>{all[1], all[0]});
 }
 
 TEST_CASE("the projection applies renames, deletes and updates like the write model",
