@@ -141,6 +141,25 @@ IndexedPage FilterIndex::price_ordered(const ProductFilter& f, const std::vector
   return page;
 }
 
+PriceOrder::Current FilterIndex::price_of(bool shmeckles) const {
+  return [this, shmeckles](Id id) -> std::optional<double> {
+    if (id < 0 || static_cast<size_t>(id) >= products_.size() || !products_[id].exists)
+      return std::nullopt;
+    return shmeckles ? products_[id].shmeckles : products_[id].flurbos;
+  };
+}
+
+// Every product by a price: the kept order, so only the page is read.
+IndexedPage FilterIndex::whole_catalog_by_price(const ProductFilter& f) const {
+  bool shmeckles = f.sort == SortKey::price_shmeckles;
+  IndexedPage page;
+  page.total = existing_;
+  page.ids = (shmeckles ? by_shmeckles_ : by_flurbos_)
+                 .page(f.descending, static_cast<size_t>(f.skip), static_cast<size_t>(f.limit),
+                       price_of(shmeckles));
+  return page;
+}
+
 void FilterIndex::load(db::Connection& db) {
   std::vector<Product> products;
   std::unordered_map<Id, std::vector<Id>> tagged;
@@ -164,7 +183,15 @@ void FilterIndex::load(db::Connection& db) {
       tagged[tags.int64(0)].push_back(tags.int64(1));
     snapshot.commit();
   }
+  std::vector<std::pair<double, Id>> shmeckles, flurbos;
+  for (size_t id = 0; id < products.size(); ++id) {
+    if (!products[id].exists) continue;
+    shmeckles.emplace_back(products[id].shmeckles, static_cast<Id>(id));
+    flurbos.emplace_back(products[id].flurbos, static_cast<Id>(id));
+  }
   std::unique_lock lock(mutex_);
+  by_shmeckles_.reset(std::move(shmeckles));
+  by_flurbos_.reset(std::move(flurbos));
   products_ = std::move(products);
   existing_ =
       std::count_if(products_.begin(), products_.end(), [](const Product& p) { return p.exists; });
@@ -223,7 +250,11 @@ void FilterIndex::refresh(db::Connection& db, const FilterChanges& changes, int6
   for (const auto& row : rows) {
     if (row.id < 0) continue;
     if (static_cast<size_t>(row.id) >= products_.size()) products_.resize(row.id + 1);
-    existing_ += int64_t{row.exists} - int64_t{products_[row.id].exists};
+    const Product& before = products_[row.id];
+    existing_ += int64_t{row.exists} - int64_t{before.exists};
+    if (row.exists != before.exists || row.shmeckles != before.shmeckles)
+      by_shmeckles_.changed(row.id);
+    if (row.exists != before.exists || row.flurbos != before.flurbos) by_flurbos_.changed(row.id);
     products_[row.id] =
         Product{row.shmeckles, row.flurbos, row.category, row.has_category, row.exists};
     for (auto& [term, named] : terms_) {
@@ -252,6 +283,9 @@ void FilterIndex::refresh(db::Connection& db, const FilterChanges& changes, int6
         break;
     }
   }
+  size_t slack = price_slack_.value_or(std::max<size_t>(1024, products_.size() / 64));
+  by_shmeckles_.settle(price_of(true), slack);
+  by_flurbos_.settle(price_of(false), slack);
   position_ = position;
   moved_.notify_all();
 }
@@ -366,7 +400,8 @@ std::optional<IndexedPage> FilterIndex::page(db::Connection& reader, const Produ
         auto it = terms_.find(term);
         named = it != terms_.end() ? &it->second : loaded ? &*loaded : nullptr;
       }
-      if (unfiltered(f) && f.sort == SortKey::id) return every_product(f);
+      if (unfiltered(f))
+        return f.sort == SortKey::id ? every_product(f) : whole_catalog_by_price(f);
       if (!f.name || named) {
         if (by_price(f.sort)) return price_ordered(f, named);
         return slice(matches(f, named), f);

@@ -26,6 +26,7 @@
 #include "db/sqlite.hpp"
 #include "events/event.hpp"
 #include "projections/filter_changes.hpp"
+#include "projections/price_order.hpp"
 #include "projections/product_filter.hpp"
 
 namespace catalog::projections {
@@ -40,7 +41,11 @@ class FilterIndex {
   // Names searched for are kept up to this many ids in all; beyond, the oldest term goes.
   static constexpr size_t default_term_budget = 4'000'000;
 
-  explicit FilterIndex(size_t term_budget = default_term_budget) : term_budget_(term_budget) {}
+  // `price_slack`: how many changed products each price order lays over its sorted part
+  // before merging them in; by default 1/64 of the catalog, at least 1,024.
+  explicit FilterIndex(size_t term_budget = default_term_budget,
+                       std::optional<size_t> price_slack = std::nullopt)
+      : term_budget_(term_budget), price_slack_(price_slack) {}
 
   // How long a reader whose snapshot is ahead of the index waits for the projector to move
   // it there, before it runs the SQL instead.
@@ -82,15 +87,20 @@ class FilterIndex {
   IndexedPage every_product(const ProductFilter& filter) const;
   IndexedPage price_ordered(const ProductFilter& filter,
                             const std::vector<events::Id>* named) const;
+  IndexedPage whole_catalog_by_price(const ProductFilter& filter) const;
+  PriceOrder::Current price_of(bool shmeckles) const;
   bool keeps(const ProductFilter& filter, events::Id id) const;
   void cache_term(const std::string& term, std::vector<events::Id> ids);
 
   size_t term_budget_;
+  std::optional<size_t> price_slack_;
   mutable std::shared_mutex mutex_;
-  std::condition_variable_any moved_;                               // position_ changed
-  int64_t position_ = -1;                                           // -1: not loaded
-  std::vector<Product> products_;                                   // by id
-  int64_t existing_ = 0;                                            // how many products_ exist
+  std::condition_variable_any moved_;  // position_ changed
+  int64_t position_ = -1;              // -1: not loaded
+  std::vector<Product> products_;      // by id
+  int64_t existing_ = 0;               // how many products_ exist
+  PriceOrder by_shmeckles_;
+  PriceOrder by_flurbos_;
   std::unordered_map<events::Id, std::vector<events::Id>> tagged_;  // ascending ids
   std::unordered_map<std::string, std::vector<events::Id>> terms_;  // folded term -> ids
   std::deque<std::string> term_order_;                              // oldest first, for eviction
