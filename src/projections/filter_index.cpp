@@ -183,18 +183,25 @@ void FilterIndex::load(db::Connection& db) {
       tagged[tags.int64(0)].push_back(tags.int64(1));
     snapshot.commit();
   }
+  // Sorted before the lock is taken, so readers do not wait for it.
   std::vector<std::pair<double, Id>> shmeckles, flurbos;
+  auto existing = static_cast<size_t>(
+      std::count_if(products.begin(), products.end(), [](const Product& p) { return p.exists; }));
+  shmeckles.reserve(existing);
+  flurbos.reserve(existing);
   for (size_t id = 0; id < products.size(); ++id) {
     if (!products[id].exists) continue;
     shmeckles.emplace_back(products[id].shmeckles, static_cast<Id>(id));
     flurbos.emplace_back(products[id].flurbos, static_cast<Id>(id));
   }
+  PriceOrder by_shmeckles, by_flurbos;
+  by_shmeckles.reset(std::move(shmeckles));
+  by_flurbos.reset(std::move(flurbos));
   std::unique_lock lock(mutex_);
-  by_shmeckles_.reset(std::move(shmeckles));
-  by_flurbos_.reset(std::move(flurbos));
+  by_shmeckles_ = std::move(by_shmeckles);
+  by_flurbos_ = std::move(by_flurbos);
   products_ = std::move(products);
-  existing_ =
-      std::count_if(products_.begin(), products_.end(), [](const Product& p) { return p.exists; });
+  existing_ = static_cast<int64_t>(existing);
   tagged_ = std::move(tagged);
   terms_.clear();
   term_order_.clear();

@@ -34,17 +34,16 @@ std::vector<PriceOrder::Key> PriceOrder::changed_keys(const Current& current) co
 void PriceOrder::settle(const Current& current, size_t slack) {
   if (changed_.size() <= slack) return;
   std::vector<Key> fresh = changed_keys(current);
-  std::vector<Key> merged;
-  merged.reserve(sorted_.size() + fresh.size());
-  auto next = fresh.begin();
-  for (const Key& key : sorted_) {
-    if (is_changed(key.second)) continue;  // its old place
-    for (; next != fresh.end() && *next < key; ++next)
-      merged.push_back(*next);
-    merged.push_back(key);
-  }
-  merged.insert(merged.end(), next, fresh.end());
-  sorted_ = std::move(merged);
+  // In place: a merged copy would hold the order twice at each merge, and at a million
+  // products the peak RSS of the write runs grew by 108 MB instead of the 32 the orders take.
+  sorted_.erase(std::remove_if(sorted_.begin(), sorted_.end(),
+                               [this](const Key& key) { return is_changed(key.second); }),
+                sorted_.end());
+  // Grown by an eighth rather than doubled: the order is the largest thing the index holds.
+  if (sorted_.size() + fresh.size() > sorted_.capacity())
+    sorted_.reserve(sorted_.size() + fresh.size() + sorted_.size() / 8);
+  auto middle = sorted_.insert(sorted_.end(), fresh.begin(), fresh.end());
+  std::inplace_merge(sorted_.begin(), middle, sorted_.end());
   changed_.clear();
   changed_bits_.clear();
 }
