@@ -139,6 +139,23 @@ class Catalog {
   Id last_tag_ = 5;
 };
 
+// The creation of product `id` as the log would record it at `position`, for a test to apply
+// past the fixture, which would move the index along with it.
+RecordedEvent product_created(Id id, const std::string& name, double price, int64_t position) {
+  ProductFields fields;
+  fields.name = name;
+  fields.price_shmeckles = price;
+  fields.price_flurbos = price;
+  Event created = ProductCreated{id, fields};
+  RecordedEvent r;
+  r.position = position;
+  r.stream = stream_name(created);
+  r.version = 1;
+  r.type = type_name(created);
+  r.data = to_json(created).dump();
+  return r;
+}
+
 std::vector<Id> ids_of(const projections::ProductPage& page) {
   std::vector<Id> out;
   for (const auto& p : page.items)
@@ -203,18 +220,8 @@ TEST_CASE("the filter index answers only for the checkpoint it is at", "[filter-
 
   // A commit the index has not followed yet: the read model falls back to SQL and still
   // sees it.
-  ProductFields fields;
-  fields.name = "Portal fluid";
-  fields.price_shmeckles = 1;
-  fields.price_flurbos = 1;
-  Event created = ProductCreated{99, fields};
-  RecordedEvent r;
-  r.position = at + 1;
-  r.stream = stream_name(created);
-  r.version = 1;
-  r.type = type_name(created);
-  r.data = to_json(created).dump();
-  projections::CatalogProjection(fx.connection()).apply_batch({r});
+  projections::CatalogProjection(fx.connection())
+      .apply_batch({product_created(99, "Portal fluid", 1, at + 1)});
   CHECK_FALSE(fx.index().page(fx.connection(), f, at + 1));
   CHECK(fx.ids(f) == std::vector<Id>{gun, 99});
 
@@ -237,18 +244,7 @@ TEST_CASE("a reader ahead of the filter index waits for the projector to move it
   projections::FilterChanges changes;
   projections::CatalogProjection projection(fx.connection());
   projection.record_changes(&changes);
-  ProductFields fields;
-  fields.name = "portal fluid";
-  fields.price_shmeckles = 5;
-  fields.price_flurbos = 5;
-  Event created = ProductCreated{99, fields};
-  RecordedEvent r;
-  r.position = at + 1;
-  r.stream = stream_name(created);
-  r.version = 1;
-  r.type = type_name(created);
-  r.data = to_json(created).dump();
-  projection.apply_batch({r});
+  projection.apply_batch({product_created(99, "portal fluid", 5, at + 1)});
 
   std::thread projector([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
