@@ -63,8 +63,6 @@ class IdSelection {
     else
       s.bind(1, id_list(ids_));
   }
-  // A range also holds ids between the wanted ones.
-  bool range() const { return range_; }
 
  private:
   const std::vector<Id>& ids_;
@@ -173,7 +171,8 @@ std::optional<ProductPage> ReadModel::indexed_products(const ProductFilter& filt
     IdSelection selection(ids);
     db::Reset s(db_.cached(std::string(product_columns) + "WHERE " + selection.where("p.id")));
     selection.bind(*s);
-    // The rows come in id order; the page has its own (descending, or by a price).
+    // The rows come in id order, and a range also holds ids between the page's; the page has
+    // its own order (descending, or by a price).
     std::unordered_map<Id, size_t> rank;
     for (size_t i = 0; i < ids.size(); ++i)
       rank.emplace(ids[i], i);
