@@ -189,12 +189,12 @@ std::optional<ProductPage> ReadModel::indexed_products(const ProductFilter& filt
 }
 
 ProductPage ReadModel::products(const ProductFilter& filter) {
-  bool indexed = filters_ && FilterIndex::serves(filter);
   for (int attempt = 1;; ++attempt) {
     // The candidates, the count and the page are read in one transaction, so X-Total-Count
     // matches the page.
     db::Transaction snapshot(db_, db::Transaction::Kind::deferred);
-    if (indexed) {
+    // The index says itself whether it serves the filter: asking first folded the name twice.
+    if (filters_) {
       // The first read of the transaction fixes its snapshot; the index answers only for the
       // checkpoint that snapshot holds.
       int64_t at = CatalogProjection(db_).checkpoint();
