@@ -65,32 +65,6 @@ void CatalogProjection::clear() {
   db_.cached("DELETE FROM projection_checkpoints WHERE name = ?").bind(1, name).run();
 }
 
-void CatalogProjection::index_name(Id product, const std::string& folded) {
-  if (index_ == NameIndex::by_caller) return;
-  db_.cached("INSERT INTO products_search (rowid, name_folded) VALUES (?, ?)")
-      .bind(1, product)
-      .bind(2, folded)
-      .run();
-}
-
-void CatalogProjection::unindex_name(Id product) {
-  if (index_ == NameIndex::by_caller) return;
-  std::string folded;
-  {
-    db::Reset s(db_.cached("SELECT name_folded FROM products WHERE id = ?"));
-    s->bind(1, product);
-    if (!s->step()) return;
-    folded = s->text(0);
-  }
-  // An external-content FTS5 index removes a row only when given the text it indexed.
-  db_.cached(
-         "INSERT INTO products_search (products_search, rowid, name_folded) "
-         "VALUES ('delete', ?, ?)")
-      .bind(1, product)
-      .bind(2, folded)
-      .run();
-}
-
 void CatalogProjection::apply_batch(const std::vector<RecordedEvent>& batch) {
   if (batch.empty()) return;
   batch_changes_.clear();
@@ -179,16 +153,12 @@ void CatalogProjection::apply(const RecordedEvent& rec) {
                 .bind(11, at)
                 .run();
             insert_tags(db_, e.id, f.tag_ids, batch_changes_);  // a new id has no tags yet
-            index_name(e.id, folded);
             batch_changes_.products.push_back(e.id);
           },
           [&](const ProductUpdated& e) {
             const auto& p = e.changes;
             std::optional<std::string> folded;
-            if (p.name) {
-              folded = text::fold(*p.name);
-              unindex_name(e.id);
-            }
+            if (p.name) folded = text::fold(*p.name);
             // One statement for every shape of change: each field comes with a flag that
             // says whether it changed, so the statement is prepared once.
             auto& s = db_.cached(
@@ -215,11 +185,9 @@ void CatalogProjection::apply(const RecordedEvent& rec) {
               remove_tags(db_, e.id, batch_changes_);
               insert_tags(db_, e.id, *p.tag_ids, batch_changes_);
             }
-            if (folded) index_name(e.id, *folded);
             batch_changes_.products.push_back(e.id);
           },
           [&](const ProductDeleted& e) {
-            unindex_name(e.id);
             remove_tags(db_, e.id, batch_changes_);
             db_.cached("DELETE FROM products WHERE id = ?").bind(1, e.id).run();
             batch_changes_.products.push_back(e.id);

@@ -16,18 +16,11 @@
 
 namespace catalog::projections {
 
-// Who keeps products_search, the trigram index of product names, in step.
-enum class NameIndex {
-  row_by_row,  // the projection, with each product it writes (the live projector)
-  by_caller,   // the caller, with one rebuild at the end (replay; verify's scratch copy)
-};
-
 class CatalogProjection {
  public:
   static constexpr std::string_view name = "catalog";
 
-  explicit CatalogProjection(db::Connection& db, NameIndex index = NameIndex::row_by_row)
-      : db_(db), index_(index) {}
+  explicit CatalogProjection(db::Connection& db) : db_(db) {}
 
   // The position of the last event applied (0 for none).
   int64_t checkpoint();
@@ -48,12 +41,7 @@ class CatalogProjection {
   void clear();
 
  private:
-  void index_name(events::Id product, const std::string& folded);
-  // Takes the product's current name out of the index; call before changing or deleting it.
-  void unindex_name(events::Id product);
-
   db::Connection& db_;
-  NameIndex index_;
   FilterChanges* changes_ = nullptr;
   FilterChanges batch_changes_;  // of the batch being applied, kept only if it commits
   std::function<void(const FilterChanges&)> before_commit_;

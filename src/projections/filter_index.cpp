@@ -51,26 +51,9 @@ struct ChangedRow {
   std::string folded;
 };
 
-}  // namespace
-
-namespace {
-
 bool by_price(SortKey key) {
   return key == SortKey::price_shmeckles || key == SortKey::price_flurbos;
 }
-
-// serves(), for a filter whose name (if any) is already folded as `term`.
-bool served(const ProductFilter& f, std::string_view term) {
-  return (f.sort == SortKey::id || by_price(f.sort)) && (!f.name || name_is_indexed(term));
-}
-
-}  // namespace
-
-bool FilterIndex::serves(const ProductFilter& f) {
-  return served(f, f.name ? text::fold(*f.name) : std::string());
-}
-
-namespace {
 
 bool unfiltered(const ProductFilter& f) {
   return !f.name && !f.category_id && f.tag_ids.empty() && !f.min_price_shmeckles &&
@@ -78,6 +61,10 @@ bool unfiltered(const ProductFilter& f) {
 }
 
 }  // namespace
+
+bool FilterIndex::serves(const ProductFilter& f) {
+  return f.sort == SortKey::id || by_price(f.sort);
+}
 
 // The whole catalog: the count is kept, and the page is walked to, skipping deleted ids.
 // SQLite's count(*) reads every page of an index, again after each commit elsewhere.
@@ -162,20 +149,22 @@ IndexedPage FilterIndex::whole_catalog_by_price(const ProductFilter& f) const {
 
 void FilterIndex::load(db::Connection& db) {
   std::vector<Product> products;
+  NameSearch names;
   std::unordered_map<Id, std::vector<Id>> tagged;
   int64_t at = 0;
   {
     db::Transaction snapshot(db, db::Transaction::Kind::deferred);
     at = CatalogProjection(db).checkpoint();
     db::Statement rows(db,
-                       "SELECT id, price_shmeckles, price_flurbos, category_id FROM products "
-                       "ORDER BY id");
+                       "SELECT id, price_shmeckles, price_flurbos, category_id, name_folded "
+                       "FROM products ORDER BY id");
     while (rows.step()) {
       Id id = rows.int64(0);
       if (id < 0) continue;  // ids come from the catalog and start at 1
       if (static_cast<size_t>(id) >= products.size()) products.resize(id + 1);
       products[id] = Product{rows.real(1), rows.real(2), rows.is_null(3) ? 0 : rows.int64(3),
                              !rows.is_null(3), true};
+      names.append(id, rows.text_view(4));
     }
     db::Statement tags(db,
                        "SELECT tag_id, product_id FROM product_tags ORDER BY tag_id, product_id");
@@ -183,7 +172,8 @@ void FilterIndex::load(db::Connection& db) {
       tagged[tags.int64(0)].push_back(tags.int64(1));
     snapshot.commit();
   }
-  // Sorted before the lock is taken, so readers do not wait for it.
+  // Sorted and indexed before the lock is taken, so readers do not wait for it.
+  names.index();
   std::vector<std::pair<double, Id>> shmeckles, flurbos;
   auto existing = static_cast<size_t>(
       std::count_if(products.begin(), products.end(), [](const Product& p) { return p.exists; }));
@@ -203,9 +193,7 @@ void FilterIndex::load(db::Connection& db) {
   products_ = std::move(products);
   existing_ = static_cast<int64_t>(existing);
   tagged_ = std::move(tagged);
-  terms_.clear();
-  term_order_.clear();
-  term_ids_ = 0;
+  names_ = std::move(names);
   position_ = at;
   moved_.notify_all();
 }
@@ -264,18 +252,7 @@ void FilterIndex::refresh(db::Connection& db, const FilterChanges& changes, int6
     if (row.exists != before.exists || row.flurbos != before.flurbos) by_flurbos_.changed(row.id);
     products_[row.id] =
         Product{row.shmeckles, row.flurbos, row.category, row.has_category, row.exists};
-    for (auto& [term, named] : terms_) {
-      // The oracle of the name filter is a substring of the case-folded name: the same test
-      // the trigram index answers for the terms it was loaded from.
-      bool contains = row.exists && row.folded.find(term) != std::string::npos;
-      if (contains) {
-        size_t before = named.size();
-        insert_sorted(named, row.id);
-        term_ids_ += named.size() - before;
-      } else if (erase_sorted(named, row.id)) {
-        --term_ids_;
-      }
-    }
+    names_.set(row.id, row.exists ? std::optional<std::string_view>(row.folded) : std::nullopt);
   }
   for (const auto& t : changes.taggings) {
     switch (t.op) {
@@ -295,19 +272,6 @@ void FilterIndex::refresh(db::Connection& db, const FilterChanges& changes, int6
   by_flurbos_.settle(price_of(false), slack);
   position_ = position;
   moved_.notify_all();
-}
-
-void FilterIndex::cache_term(const std::string& term, std::vector<Id> ids) {
-  if (ids.size() > term_budget_) return;
-  while (term_ids_ + ids.size() > term_budget_ && !term_order_.empty()) {
-    auto oldest = terms_.find(term_order_.front());
-    term_ids_ -= oldest->second.size();
-    terms_.erase(oldest);
-    term_order_.pop_front();
-  }
-  term_ids_ += ids.size();
-  terms_.emplace(term, std::move(ids));
-  term_order_.push_back(term);
 }
 
 bool FilterIndex::keeps(const ProductFilter& f, Id id) const {
@@ -388,38 +352,33 @@ std::vector<Id> FilterIndex::matches(const ProductFilter& f, const std::vector<I
   return out;
 }
 
-std::optional<IndexedPage> FilterIndex::page(db::Connection& reader, const ProductFilter& f,
-                                             int64_t position) {
-  std::string term = f.name ? text::fold(*f.name) : std::string();
-  if (!served(f, term)) return std::nullopt;
-  std::optional<std::vector<Id>> loaded;
-  for (;;) {
-    {
-      std::shared_lock lock(mutex_);
-      // The projector committed what this reader sees and is moving the index there: a
-      // moment's wait, instead of the SQL, which sorts by price without an index.
-      if (position_ >= 0 && position_ < position)
-        moved_.wait_for(lock, catch_up_wait,
-                        [&] { return position_ < 0 || position_ >= position; });
-      if (position_ != position) return std::nullopt;
-      const std::vector<Id>* named = nullptr;
-      if (f.name) {
-        auto it = terms_.find(term);
-        named = it != terms_.end() ? &it->second : loaded ? &*loaded : nullptr;
-      }
-      if (unfiltered(f))
-        return f.sort == SortKey::id ? every_product(f) : whole_catalog_by_price(f);
-      if (!f.name || named) {
-        if (by_price(f.sort)) return price_ordered(f, named);
-        return slice(matches(f, named), f);
-      }
-    }
-    // A term not searched before: from the trigram index, in the reader's transaction, whose
-    // snapshot is at `position`; cached only if the index is still there.
-    loaded = named_ids(reader, term);
-    std::unique_lock lock(mutex_);
-    if (position_ == position && !terms_.count(term)) cache_term(term, *loaded);
-  }
+bool FilterIndex::reached(std::shared_lock<std::shared_mutex>& lock, int64_t position) {
+  // The projector committed what this reader sees and is moving the index there: a moment's
+  // wait, instead of the SQL, which has no index of prices or names.
+  if (position_ >= 0 && position_ < position)
+    moved_.wait_for(lock, catch_up_wait, [&] { return position_ < 0 || position_ >= position; });
+  return position_ == position;
+}
+
+std::optional<IndexedPage> FilterIndex::page(const ProductFilter& f, int64_t position) {
+  if (!serves(f)) return std::nullopt;
+  // Folded before the lock: ICU is the slowest step of a short list.
+  std::optional<std::string> term;
+  if (f.name) term = text::fold(*f.name);
+  std::shared_lock lock(mutex_);
+  if (!reached(lock, position)) return std::nullopt;
+  if (unfiltered(f)) return f.sort == SortKey::id ? every_product(f) : whole_catalog_by_price(f);
+  std::optional<std::vector<Id>> named;
+  if (term) named = names_.find(*term);
+  const std::vector<Id>* candidates = named ? &*named : nullptr;
+  if (by_price(f.sort)) return price_ordered(f, candidates);
+  return slice(matches(f, candidates), f);
+}
+
+std::optional<std::vector<Id>> FilterIndex::named(std::string_view folded, int64_t position) {
+  std::shared_lock lock(mutex_);
+  if (!reached(lock, position)) return std::nullopt;
+  return names_.find(folded);
 }
 
 }  // namespace catalog::projections

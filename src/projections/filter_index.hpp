@@ -1,6 +1,6 @@
-// The filterable part of every product held in memory: prices, category, tags, and the ids
-// of the names that contain each searched term. GET /products/ sorted by id or by a price
-// then counts and orders its matches here instead of stepping through SQLite's indexes: at a
+// The filterable part of every product held in memory: prices, category, tags, and the
+// case-folded names with their trigram index (name_search.hpp). GET /products/ sorted by id or by a
+// price then counts and orders its matches here instead of stepping through SQLite's indexes: at a
 // million products the filtered list of the benchmark stepped about 142,000 index rows per
 // request, and the unfiltered one a million, for X-Total-Count alone. The prices have no
 // SQLite index at all (migration 0006): two B-trees of random keys cost each create about two
@@ -16,7 +16,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -26,6 +25,7 @@
 #include "db/sqlite.hpp"
 #include "events/event.hpp"
 #include "projections/filter_changes.hpp"
+#include "projections/name_search.hpp"
 #include "projections/price_order.hpp"
 #include "projections/product_filter.hpp"
 
@@ -38,21 +38,16 @@ struct IndexedPage {
 
 class FilterIndex {
  public:
-  // Names searched for are kept up to this many ids in all; beyond, the oldest term goes.
-  static constexpr size_t default_term_budget = 4'000'000;
-
   // `price_slack`: how many changed products each price order lays over its sorted part
   // before merging them in; by default 1/64 of the catalog, at least 1,024.
-  explicit FilterIndex(size_t term_budget = default_term_budget,
-                       std::optional<size_t> price_slack = std::nullopt)
-      : term_budget_(term_budget), price_slack_(price_slack) {}
+  explicit FilterIndex(std::optional<size_t> price_slack = std::nullopt)
+      : price_slack_(price_slack) {}
 
   // How long a reader whose snapshot is ahead of the index waits for the projector to move
   // it there, before it runs the SQL instead.
   static constexpr std::chrono::milliseconds catch_up_wait{50};
 
-  // Whether the index can answer this filter: sorted by id or by a price, and no name shorter
-  // than three characters (scanned by SQL, not indexed).
+  // Whether the index can answer this filter: sorted by id or by a price.
   static bool serves(const ProductFilter& filter);
 
   // Reads every product and tag from the tables, in one snapshot, at their checkpoint.
@@ -66,12 +61,14 @@ class FilterIndex {
   // The checkpoint the index is at; -1 when it is not loaded.
   int64_t position() const;
 
-  // The count and page of the filter for a reader whose transaction on `reader` saw the
-  // checkpoint `position`; nullopt when the index does not serve the filter or is at another
-  // position (having waited up to catch_up_wait for it to come up to `position`). A term not
-  // yet cached is read from the trigram index in that transaction.
-  std::optional<IndexedPage> page(db::Connection& reader, const ProductFilter& filter,
-                                  int64_t position);
+  // The count and page of the filter for a reader whose transaction saw the checkpoint
+  // `position`; nullopt when the index does not serve the filter or is at another position
+  // (having waited up to catch_up_wait for it to come up to `position`).
+  std::optional<IndexedPage> page(const ProductFilter& filter, int64_t position);
+  // The ids, ascending, of the products whose case-folded name contains `folded`, for a
+  // reader at `position` whose filter page() does not serve (sorted by name or a time);
+  // nullopt as for page().
+  std::optional<std::vector<events::Id>> named(std::string_view folded, int64_t position);
 
  private:
   struct Product {
@@ -90,9 +87,10 @@ class FilterIndex {
   IndexedPage whole_catalog_by_price(const ProductFilter& filter) const;
   PriceOrder::Current price_of(bool shmeckles) const;
   bool keeps(const ProductFilter& filter, events::Id id) const;
-  void cache_term(const std::string& term, std::vector<events::Id> ids);
+  // Under `lock`: waits up to catch_up_wait for the index to reach `position`; whether it is
+  // there.
+  bool reached(std::shared_lock<std::shared_mutex>& lock, int64_t position);
 
-  size_t term_budget_;
   std::optional<size_t> price_slack_;
   mutable std::shared_mutex mutex_;
   std::condition_variable_any moved_;  // position_ changed
@@ -102,9 +100,7 @@ class FilterIndex {
   PriceOrder by_shmeckles_;
   PriceOrder by_flurbos_;
   std::unordered_map<events::Id, std::vector<events::Id>> tagged_;  // ascending ids
-  std::unordered_map<std::string, std::vector<events::Id>> terms_;  // folded term -> ids
-  std::deque<std::string> term_order_;                              // oldest first, for eviction
-  size_t term_ids_ = 0;
+  NameSearch names_;
 };
 
 }  // namespace catalog::projections

@@ -3,25 +3,11 @@
 #include <algorithm>
 #include <iterator>
 
-#include "text/casefold.hpp"
-
 namespace catalog::projections {
 
 using events::Id;
 
 namespace {
-
-// The text as one FTS5 phrase: inside double quotes, with its own quotes doubled, so no
-// character of it is read as query syntax.
-std::string fts_phrase(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
 
 std::vector<Id> column_of_ids(db::Statement& s) {
   std::vector<Id> ids;
@@ -58,23 +44,10 @@ std::vector<Id> merge_ids(const std::vector<Id>& a, const std::vector<Id>& b, bo
   return out;
 }
 
-std::vector<Id> named_ids(db::Connection& db, const std::string& folded) {
-  db::Reset s(
-      db.cached("SELECT rowid FROM products_search WHERE products_search MATCH ? ORDER BY rowid"));
-  s->bind(1, fts_phrase(folded));
-  return column_of_ids(*s);
-}
-
-bool name_is_indexed(std::string_view folded) {
-  return text::length(folded) >= 3 && folded.find('\0') == std::string_view::npos;
-}
-
-std::optional<std::vector<Id>> indexed_candidates(db::Connection& db, const ProductFilter& f) {
+std::optional<std::vector<Id>> indexed_candidates(db::Connection& db, const ProductFilter& f,
+                                                  const std::vector<Id>* named) {
   std::optional<std::vector<Id>> ids;
-  if (f.name) {
-    std::string folded = text::fold(*f.name);
-    if (name_is_indexed(folded)) ids = named_ids(db, folded);
-  }
+  if (named) ids = *named;
   if (!f.tag_ids.empty() && !(ids && ids->empty())) {
     std::vector<Id> with_tags = tagged(db, f.tag_ids.front());
     for (size_t i = 1; i < f.tag_ids.size(); ++i)

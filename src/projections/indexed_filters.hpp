@@ -1,6 +1,7 @@
-// The filters of GET /products/ that an index serves: a name of three characters or more
-// (the trigram index products_search) and tags (product_tags_by_tag). Each index gives its
-// product ids in ascending order, and they are merged here, in memory. Written as two
+// The filters of GET /products/ that an index serves, for the SQL that answers what the
+// filter index does not: a name (the names in memory, name_search.hpp) and tags
+// (product_tags_by_tag). Each index gives its product ids in ascending order, and they are
+// merged here, in memory. Written as two
 // `p.id IN (SELECT ...)` conditions instead, SQLite built an ephemeral index of each for
 // every statement: at a million products, 83,333 names and 59,106 tagged rows, about 100 ms
 // for one count.
@@ -8,7 +9,6 @@
 
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "db/sqlite.hpp"
@@ -16,14 +16,6 @@
 #include "projections/product_filter.hpp"
 
 namespace catalog::projections {
-
-// Whether a case-folded name filter is looked up in the trigram index rather than scanned:
-// three characters or more, and no NUL (FTS5 ends a phrase there and refuses the query).
-bool name_is_indexed(std::string_view folded);
-
-// The ids, ascending, of the products whose folded name contains `folded`, from the trigram
-// index; `folded` must be name_is_indexed().
-std::vector<events::Id> named_ids(db::Connection& db, const std::string& folded);
 
 // The ids as one JSON array, bound to `IN (SELECT value FROM json_each(?))`.
 std::string id_list(const std::vector<events::Id>& ids);
@@ -33,8 +25,11 @@ std::vector<events::Id> merge_ids(const std::vector<events::Id>& a,
                                   const std::vector<events::Id>& b, bool both);
 
 // The ids, ascending, of the products that the filter's indexed conditions allow; nullopt
-// when it has none. The other conditions (category, prices, a short name) are not applied.
+// when it has none. `named`: the ids whose names match the filter's, if the index gave them
+// (the SQL scans the name otherwise). The other conditions (category, prices) are not
+// applied.
 std::optional<std::vector<events::Id>> indexed_candidates(db::Connection& db,
-                                                          const ProductFilter& filter);
+                                                          const ProductFilter& filter,
+                                                          const std::vector<events::Id>* named);
 
 }  // namespace catalog::projections

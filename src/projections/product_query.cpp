@@ -29,8 +29,8 @@ std::string_view sort_column(SortKey key) {
 
 }  // namespace
 
-ProductQuery build_product_query(const ProductFilter& f,
-                                 const std::vector<events::Id>* candidates) {
+ProductQuery build_product_query(const ProductFilter& f, const std::vector<events::Id>* candidates,
+                                 bool name_in_candidates) {
   // indexed_candidates() gives candidates for every tag filter: none means a bug.
   if (!candidates && !f.tag_ids.empty())
     throw std::logic_error("a tag filter without its candidates");
@@ -39,10 +39,9 @@ ProductQuery build_product_query(const ProductFilter& f,
     where += where.empty() ? "WHERE " : " AND ";
     where += condition;
   };
-  std::string folded = f.name ? text::fold(*f.name) : std::string();
-  // The indexed conditions (a name of three characters or more, tags) are in the
-  // candidates; a shorter name is scanned.
-  bool scan_name = f.name && !name_is_indexed(folded);
+  // A name the candidates do not hold (the filter index was not at the reader's snapshot)
+  // is scanned: every product's name is read.
+  bool scan_name = f.name && !(candidates && name_in_candidates);
   if (candidates) add("p.id IN (SELECT value FROM json_each(?))");
   if (scan_name) add("instr(p.name_folded, ?) > 0");
   if (f.category_id) add("p.category_id = ?");
@@ -60,7 +59,7 @@ ProductQuery build_product_query(const ProductFilter& f,
   q.order_and_page += " LIMIT ? OFFSET ?";
 
   std::string ids = candidates ? id_list(*candidates) : std::string();
-  std::string needle = scan_name ? folded : std::string();
+  std::string needle = scan_name ? text::fold(*f.name) : std::string();
   q.bind_filters = [f, needle = std::move(needle), ids = std::move(ids), candidates = !!candidates,
                     scan_name](db::Statement& s) {
     int i = 1;

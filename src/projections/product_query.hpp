@@ -20,8 +20,10 @@ struct ProductQuery {
 };
 
 // `candidates`: the ids that indexed_candidates() gave for this filter, or null if it gave
-// none; the query then covers the filter's other conditions over them.
+// none; the query then covers the filter's other conditions over them. `name_in_candidates`:
+// the candidates hold the name filter (else the query scans the names).
 ProductQuery build_product_query(const ProductFilter& filter,
-                                 const std::vector<events::Id>* candidates);
+                                 const std::vector<events::Id>* candidates,
+                                 bool name_in_candidates);
 
 }  // namespace catalog::projections

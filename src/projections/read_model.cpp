@@ -153,7 +153,7 @@ std::optional<Id> ReadModel::product_id(std::string_view name) {
 
 // Inside the caller's transaction, whose snapshot holds the checkpoint `at`.
 std::optional<ProductPage> ReadModel::indexed_products(const ProductFilter& filter, int64_t at) {
-  auto indexed = filters_->page(db_, filter, at);
+  auto indexed = filters_->page(filter, at);
   if (!indexed) return std::nullopt;
   ProductPage page;
   page.total = indexed->total;
@@ -205,19 +205,29 @@ ProductPage ReadModel::products(const ProductFilter& filter) {
       // The projector committed and moved the index between this snapshot and the index's
       // check: a fresh snapshot most likely meets it.
       if (attempt < 3 && filters_->position() > at) continue;
+      // Sorted by name or a time, the SQL orders the page, and the index may still give the
+      // names (a filter it serves has already missed the snapshot: no second wait).
+      if (filter.name && !FilterIndex::serves(filter)) {
+        ProductPage page = queried_products(filter, filters_->named(text::fold(*filter.name), at));
+        snapshot.commit();
+        return page;
+      }
     }
-    ProductPage page = queried_products(filter);
+    ProductPage page = queried_products(filter, std::nullopt);
     snapshot.commit();
     return page;
   }
 }
 
 // Inside the caller's transaction: the SQL, for what the filter index does not answer.
-ProductPage ReadModel::queried_products(const ProductFilter& filter) {
+// `named`: the ids of the filter's name, if the index gave them for this snapshot.
+ProductPage ReadModel::queried_products(const ProductFilter& filter,
+                                        const std::optional<std::vector<Id>>& named) {
   ProductPage page;
-  auto candidates = indexed_candidates(db_, filter);
+  auto candidates = indexed_candidates(db_, filter, named ? &*named : nullptr);
   if (candidates && candidates->empty()) return page;
-  ProductQuery q = build_product_query(filter, candidates ? &*candidates : nullptr);
+  ProductQuery q =
+      build_product_query(filter, candidates ? &*candidates : nullptr, named.has_value());
   {
     db::Reset s(db_.cached("SELECT count(*) FROM products p " + q.where));
     q.bind_filters(*s);

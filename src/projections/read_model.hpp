@@ -44,7 +44,8 @@ class ReadModel {
 
  private:
   std::optional<ProductPage> indexed_products(const ProductFilter& filter, int64_t at);
-  ProductPage queried_products(const ProductFilter& filter);
+  ProductPage queried_products(const ProductFilter& filter,
+                               const std::optional<std::vector<events::Id>>& named);
 
   db::Connection& db_;
   FilterIndex* filters_;

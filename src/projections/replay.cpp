@@ -30,23 +30,10 @@ std::vector<std::string> drop_read_model_indexes(db::Connection& db) {
   return creates;
 }
 
-void rebuild_search_indexes(db::Connection& db) {
-  std::vector<std::string> tables;
-  {
-    db::Statement list(db,
-                       "SELECT name FROM sqlite_master WHERE type = 'table' "
-                       "AND sql LIKE 'CREATE VIRTUAL TABLE%USING fts5%'");
-    while (list.step())
-      tables.push_back(list.text(0));
-  }
-  for (const auto& t : tables)
-    db.exec("INSERT INTO \"" + t + "\" (\"" + t + "\") VALUES ('rebuild')");
-}
-
 ReplayStats replay(db::Connection& db, const std::function<void(int64_t, int64_t)>& progress) {
   auto started = std::chrono::steady_clock::now();
   events::EventStore store(db);
-  CatalogProjection projection(db, NameIndex::by_caller);
+  CatalogProjection projection(db);
   ReplayStats stats;
   // The whole rebuild is one transaction: with SQLite's default 2 MB page cache it would
   // spill and re-read pages through the kernel for most of its time.
@@ -54,8 +41,7 @@ ReplayStats replay(db::Connection& db, const std::function<void(int64_t, int64_t
   db::Transaction txn(db);
   int64_t total = store.head().position;
   // Indexes are built again at the end, from sorted data, which is several times faster
-  // than keeping them up to date row by row; so is the name search, rebuilt from the
-  // final names rather than indexed event by event.
+  // than keeping them up to date row by row.
   auto indexes = drop_read_model_indexes(db);
   projection.clear();
   int64_t at = 0;
@@ -67,7 +53,6 @@ ReplayStats replay(db::Connection& db, const std::function<void(int64_t, int64_t
   projection.set_checkpoint(at);
   for (const auto& sql : indexes)
     db.exec(sql);
-  rebuild_search_indexes(db);
   txn.commit();
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (progress) progress(stats.events, total);

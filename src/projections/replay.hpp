@@ -21,9 +21,6 @@ struct ReplayStats {
 // here).
 std::vector<std::string> drop_read_model_indexes(db::Connection& db);
 
-// Rebuilds every full-text index from the table it indexes.
-void rebuild_search_indexes(db::Connection& db);
-
 // `progress` is called now and then with (events applied, events in the log).
 ReplayStats replay(db::Connection& db, const std::function<void(int64_t, int64_t)>& progress = {});
 

@@ -57,8 +57,7 @@ std::unique_ptr<db::Connection> replay_scratch(events::EventStore& store, int64_
   scratch->exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144");
   db::Migrator(*scratch, db::embedded_migrations())
       .upgrade(db::embedded_migrations().back().revision);
-  // The scratch copy is compared table by table and never searched: no name index.
-  CatalogProjection projection(*scratch, NameIndex::by_caller);
+  CatalogProjection projection(*scratch);
   db::Transaction txn(*scratch);
   int64_t at = 0;
   store.for_each_after(

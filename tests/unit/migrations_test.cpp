@@ -97,19 +97,19 @@ TEST_CASE("upgrading to head creates the event log and the read model", "[migrat
   auto conn = open(file);
   Migrator migrator(conn, catalog::db::embedded_migrations());
   REQUIRE(migrator.current() == 0);
-  REQUIRE(migrator.head() == 6);
-  REQUIRE(migrator.pending() == std::vector<int>{1, 2, 3, 4, 5, 6});
+  REQUIRE(migrator.head() == 7);
+  REQUIRE(migrator.pending() == std::vector<int>{1, 2, 3, 4, 5, 6, 7});
 
   migrator.upgrade(migrator.head());
 
-  CHECK(migrator.current() == 6);
+  CHECK(migrator.current() == 7);
   CHECK(migrator.pending().empty());
   CHECK(has_table(conn, "events"));
   CHECK(has_table(conn, "products"));
   CHECK(has_table(conn, "projection_checkpoints"));
   CHECK(has_table(conn, "notifier_checkpoints"));
-  CHECK(has_table(conn, "products_search"));
-  CHECK(count(conn, "SELECT count(*) FROM schema_migrations WHERE applied_at <> ''") == 6);
+  CHECK_FALSE(has_table(conn, "products_search"));  // names are searched in memory (0007)
+  CHECK(count(conn, "SELECT count(*) FROM schema_migrations WHERE applied_at <> ''") == 7);
   CHECK(count(conn,
               "SELECT count(*) FROM schema_migrations WHERE revision = 1 AND "
               "name = 'event_log'") == 1);
@@ -243,18 +243,39 @@ TEST_CASE("0006 drops the price indexes, and its downgrade builds them again", "
   CHECK(count(conn, price_indexes) == 2);
 }
 
+TEST_CASE("0007 drops the trigram table, and its downgrade builds it again from the names",
+          "[migrations]") {
+  TempDb file;
+  auto conn = open(file);
+  Migrator migrator(conn, catalog::db::embedded_migrations());
+  migrator.upgrade(6);
+  REQUIRE(has_table(conn, "products_search"));
+  migrator.upgrade(7);
+  CHECK_FALSE(has_table(conn, "products_search"));
+  catalog::db::Statement insert(conn,
+                                "INSERT INTO products (id, name, name_folded, price_shmeckles, "
+                                "price_flurbos, version, created_at, updated_at) "
+                                "VALUES (1, 'Portal Gun', 'portal gun', 1, 1, 1, 't', 't')");
+  insert.run();
+  // Revision 6's projection writes the table row by row and expects it to hold every name.
+  migrator.downgrade(6);
+  REQUIRE(has_table(conn, "products_search"));
+  CHECK(count(conn,
+              "SELECT count(*) FROM products_search WHERE products_search MATCH '\"tal g\"'") == 1);
+}
+
 TEST_CASE("targets are read as head, revisions and relative steps", "[migrations]") {
   TempDb file;
   auto conn = open(file);
   Migrator migrator(conn, catalog::db::embedded_migrations());
 
-  CHECK(migrator.resolve_upgrade_target("head") == 6);
+  CHECK(migrator.resolve_upgrade_target("head") == 7);
   CHECK(migrator.resolve_upgrade_target("1") == 1);
   CHECK(migrator.resolve_upgrade_target("0002") == 2);
   CHECK(migrator.resolve_upgrade_target("+1") == 1);
   CHECK(migrator.resolve_upgrade_target("+2") == 2);
-  CHECK(invalid_argument_message([&] { migrator.resolve_upgrade_target("+7"); }) ==
-        "cannot upgrade +7: only 6 revisions pending");
+  CHECK(invalid_argument_message([&] { migrator.resolve_upgrade_target("+8"); }) ==
+        "cannot upgrade +8: only 7 revisions pending");
   CHECK(migrator.resolve_downgrade_target("base") == 0);
 
   migrator.upgrade(2);
@@ -271,11 +292,11 @@ TEST_CASE("unknown or malformed revisions are refused with a one-line message", 
   Migrator migrator(conn, catalog::db::embedded_migrations());
 
   CHECK(invalid_argument_message([&] { migrator.resolve_upgrade_target("0009"); }) ==
-        "unknown revision 0009 (known: 0001..0006)");
+        "unknown revision 0009 (known: 0001..0007)");
   CHECK(invalid_argument_message([&] { migrator.resolve_downgrade_target("9"); }) ==
-        "unknown revision 0009 (known: 0001..0006)");
+        "unknown revision 0009 (known: 0001..0007)");
   CHECK(invalid_argument_message([&] { migrator.resolve_upgrade_target("99999999999"); }) ==
-        "unknown revision 99999999999 (known: 0001..0006)");
+        "unknown revision 99999999999 (known: 0001..0007)");
   for (const char* bad : {"", "abc", "+", "+0", "-1", "2x", "base", " 2"}) {
     INFO("upgrade target '" << bad << "'");
     CHECK_THROWS_WITH(migrator.resolve_upgrade_target(bad),
@@ -286,7 +307,7 @@ TEST_CASE("unknown or malformed revisions are refused with a one-line message", 
     CHECK_THROWS_WITH(migrator.resolve_downgrade_target(bad),
                       Catch::StartsWith("invalid downgrade target"));
   }
-  CHECK_THROWS_AS(migrator.upgrade(7), std::invalid_argument);
+  CHECK_THROWS_AS(migrator.upgrade(8), std::invalid_argument);
   CHECK(migrator.current() == 0);
 }
 
@@ -418,42 +439,44 @@ TEST_CASE("migrate upgrade prints each step and current/history mark the revisio
   CHECK(run_cli("migrate current", file.str()).out == "0001 event_log\n");
   CHECK(run_cli("migrate history", file.str()).out ==
         "0001 event_log (current)\n0002 read_model\n0003 notifier\n0004 product_search\n"
-        "0005 search_by_projection\n0006 prices_in_memory (head)\n");
+        "0005 search_by_projection\n0006 prices_in_memory\n0007 names_in_memory (head)\n");
 
   CHECK(run_cli("migrate upgrade", file.str()).out ==
         "upgrade 0002 read_model\nupgrade 0003 notifier\nupgrade 0004 product_search\n"
-        "upgrade 0005 search_by_projection\nupgrade 0006 prices_in_memory\n");
-  CHECK(run_cli("migrate current", file.str()).out == "0006 prices_in_memory (head)\n");
-  CHECK(run_cli("migrate history", file.str()).out ==
-        "0001 event_log\n0002 read_model\n0003 notifier\n0004 product_search\n"
-        "0005 search_by_projection\n0006 prices_in_memory (current) (head)\n");
+        "upgrade 0005 search_by_projection\nupgrade 0006 prices_in_memory\n"
+        "upgrade 0007 names_in_memory\n");
+  CHECK(run_cli("migrate current", file.str()).out == "0007 names_in_memory (head)\n");
+  CHECK(
+      run_cli("migrate history", file.str()).out ==
+      "0001 event_log\n0002 read_model\n0003 notifier\n0004 product_search\n"
+      "0005 search_by_projection\n0006 prices_in_memory\n0007 names_in_memory (current) (head)\n");
   CHECK(run_cli("migrate upgrade head", file.str()).out ==
-        "already at 0006 prices_in_memory (head)\n");
+        "already at 0007 names_in_memory (head)\n");
 
   auto down = run_cli("migrate downgrade", file.str());
   CHECK(down.status == 0);
-  CHECK(down.out == "downgrade 0006 prices_in_memory\n");
+  CHECK(down.out == "downgrade 0007 names_in_memory\n");
 }
 
 TEST_CASE("migrate downgrade to base without --yes changes nothing and exits 2", "[migrations]") {
   TempDb file;
   REQUIRE(run_cli("migrate upgrade", file.str()).status == 0);
 
-  for (const char* args : {"migrate downgrade base", "migrate downgrade -6"}) {
+  for (const char* args : {"migrate downgrade base", "migrate downgrade -7"}) {
     INFO(args);
     auto refused = run_cli(args, file.str());
     CHECK(refused.status == 2);
     CHECK(refused.out.empty());
     CHECK_THAT(refused.err, Catch::Contains("--yes"));
     CHECK(std::count(refused.err.begin(), refused.err.end(), '\n') == 1);
-    CHECK(run_cli("migrate current", file.str()).out == "0006 prices_in_memory (head)\n");
+    CHECK(run_cli("migrate current", file.str()).out == "0007 names_in_memory (head)\n");
   }
 
   auto confirmed = run_cli("migrate downgrade base --yes", file.str());
   CHECK(confirmed.status == 0);
   CHECK(confirmed.out ==
-        "downgrade 0006 prices_in_memory\ndowngrade 0005 search_by_projection\n"
-        "downgrade 0004 product_search\n"
+        "downgrade 0007 names_in_memory\ndowngrade 0006 prices_in_memory\n"
+        "downgrade 0005 search_by_projection\ndowngrade 0004 product_search\n"
         "downgrade 0003 notifier\ndowngrade 0002 read_model\n"
         "downgrade 0001 event_log\n");
   CHECK(run_cli("migrate current", file.str()).out == "base\n");
@@ -475,7 +498,7 @@ TEST_CASE("migrate errors are one line on stderr with exit status 1", "[migratio
 
   auto unknown = run_cli("migrate upgrade 0009", file.str());
   CHECK(unknown.status == 1);
-  CHECK(unknown.err == "catalog migrate: unknown revision 0009 (known: 0001..0006)\n");
+  CHECK(unknown.err == "catalog migrate: unknown revision 0009 (known: 0001..0007)\n");
 
   auto unopenable = run_cli("migrate upgrade", (file.path / "no" / "such.db").string());
   CHECK(unopenable.status == 1);

@@ -29,14 +29,14 @@ namespace catalog::test {
 // `price_slack` goes to the index (filter_index.hpp).
 class Fixture {
  public:
-  explicit Fixture(bool indexed = false, size_t term_budget = 1000, bool cached = false,
+  explicit Fixture(bool indexed = false, bool cached = false,
                    std::optional<size_t> price_slack = std::nullopt)
       : path_(std::filesystem::temp_directory_path() /
               ("catalog-read-model-" + std::to_string(::getpid()) + "-" + std::to_string(++count_) +
                ".db")),
         db_(path_.string(), db::OpenMode::read_write_create),
         projection_(db_),
-        index_(term_budget, price_slack),
+        index_(price_slack),
         reads_(db_, indexed ? &index_ : nullptr, cached ? &cache_ : nullptr),
         sql_(db_) {
     db::configure(db_, false);

@@ -1,0 +1,182 @@
+#include "projections/name_search.hpp"
+
+#include <algorithm>
+#include <iterator>
+#include <limits>
+#include <stdexcept>
+
+namespace catalog::projections {
+
+using events::Id;
+
+namespace {
+
+// Units above every code point: a byte that starts no valid UTF-8 sequence is one unit of
+// its own, so that no text is mistaken for another.
+constexpr uint32_t invalid_unit = 0x110000;
+
+struct Unit {
+  uint32_t value;
+  size_t bytes;
+};
+
+Unit next_unit(std::string_view s, size_t i) {
+  auto b = static_cast<unsigned char>(s[i]);
+  if (b < 0x80) return {b, 1};
+  size_t n = (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return {invalid_unit + b, 1};
+  uint32_t cp = b & (0x7Fu >> n);
+  for (size_t k = 1; k < n; ++k) {
+    auto c = static_cast<unsigned char>(s[i + k]);
+    if ((c >> 6) != 0x2) return {invalid_unit + b, 1};
+    cp = (cp << 6) | (c & 0x3Fu);
+  }
+  static constexpr uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};  // shorter is overlong
+  if (cp < least[n] || cp >= invalid_unit) return {invalid_unit + b, 1};
+  return {cp, n};
+}
+
+// The distinct trigrams of `text`, sorted, each three units of 21 bits in one key. Returns
+// how many units `text` has, and whether all of them are code points.
+std::pair<size_t, bool> trigrams(std::string_view text, std::vector<uint64_t>& out) {
+  out.clear();
+  uint64_t window = 0;
+  size_t units = 0;
+  bool valid = true;
+  for (size_t i = 0; i < text.size();) {
+    Unit u = next_unit(text, i);
+    i += u.bytes;
+    valid = valid && u.value < invalid_unit;
+    window = (window << 21 | u.value) & ((uint64_t{1} << 63) - 1);
+    if (++units >= 3) out.push_back(window);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return {units, valid};
+}
+
+uint32_t posting_id(Id id) {
+  if (id < 0 || id > std::numeric_limits<uint32_t>::max())
+    throw std::out_of_range("product id " + std::to_string(id) + " is beyond the name index");
+  return static_cast<uint32_t>(id);
+}
+
+}  // namespace
+
+std::string_view NameSearch::name(size_t id) const {
+  if (id >= slots_.size() || slots_[id].length == 0) return {};
+  return std::string_view(store_).substr(slots_[id].offset, slots_[id].length);
+}
+
+void NameSearch::append(Id id, std::string_view folded) {
+  uint32_t at = posting_id(id);
+  if (folded.empty()) return;
+  if (folded.size() > 0xFFFF) throw std::length_error("a folded product name over 64 KiB");
+  if (at >= slots_.size()) slots_.resize(size_t{at} + 1, Slot{0, 0});
+  if (slots_[at].length == 0) ++names_;
+  slots_[at] = Slot{store_.size(), folded.size()};
+  store_.append(folded);
+}
+
+void NameSearch::index() {
+  postings_.clear();
+  std::vector<uint64_t> grams;
+  for (size_t id = 0; id < slots_.size(); ++id) {
+    trigrams(name(id), grams);
+    for (uint64_t g : grams)
+      postings_[g].add(static_cast<uint32_t>(id));
+  }
+}
+
+void NameSearch::post(uint32_t id, std::string_view folded) {
+  thread_local std::vector<uint64_t> grams;
+  trigrams(folded, grams);
+  for (uint64_t g : grams)
+    postings_[g].add(id);
+}
+
+void NameSearch::unpost(uint32_t id, std::string_view folded) {
+  thread_local std::vector<uint64_t> grams;
+  trigrams(folded, grams);
+  for (uint64_t g : grams) {
+    auto it = postings_.find(g);
+    if (it == postings_.end()) continue;
+    it->second.remove(id);
+    if (it->second.empty()) postings_.erase(it);
+  }
+}
+
+void NameSearch::set(Id id, std::optional<std::string_view> folded) {
+  uint32_t at = posting_id(id);
+  if (folded && folded->size() > 0xFFFF)
+    throw std::length_error("a folded product name over 64 KiB");
+  std::string_view old = name(at);
+  if (folded && *folded == old) return;
+  if (!old.empty()) {
+    unpost(at, old);
+    garbage_ += old.size();
+    slots_[at] = Slot{0, 0};
+    --names_;
+  }
+  if (folded && !folded->empty()) {
+    append(id, *folded);
+    post(at, *folded);
+  }
+  if (garbage_ >= compact_after_ && garbage_ * 2 > store_.size()) compact();
+}
+
+void NameSearch::compact() {
+  std::string kept;
+  kept.reserve(store_.size() - garbage_);
+  for (auto& slot : slots_) {
+    if (slot.length == 0) continue;
+    std::string_view n = std::string_view(store_).substr(slot.offset, slot.length);
+    slot.offset = kept.size();
+    kept.append(n);
+  }
+  store_ = std::move(kept);
+  garbage_ = 0;
+}
+
+std::vector<Id> NameSearch::find(std::string_view term) const {
+  std::vector<Id> out;
+  std::vector<uint64_t> grams;
+  auto [units, valid] = trigrams(term, grams);
+  // Shorter than a trigram, or not UTF-8 (whose bytes may start inside a name's character):
+  // every name is read.
+  if (units < 3 || !valid) {
+    for (size_t id = 0; id < slots_.size(); ++id) {
+      if (slots_[id].length != 0 && name(id).find(term) != std::string_view::npos)
+        out.push_back(static_cast<Id>(id));
+    }
+    return out;
+  }
+  std::vector<const PostingList*> lists;
+  for (uint64_t g : grams) {
+    auto it = postings_.find(g);
+    if (it == postings_.end()) return out;
+    lists.push_back(&it->second);
+  }
+  std::sort(lists.begin(), lists.end(), [](auto* a, auto* b) { return a->size() < b->size(); });
+  if (units == 3) {  // one trigram: its list is the answer
+    lists.front()->decode(out);
+    return out;
+  }
+  // Names holding the term's trigrams but not in its order ("abxbcd" for "abcd") are
+  // weeded out by reading them.
+  std::vector<uint32_t> candidates;
+  lists.front()->decode(candidates);
+  if (lists.size() > 1) {
+    std::vector<uint32_t> second, both;
+    lists[1]->decode(second);
+    std::set_intersection(candidates.begin(), candidates.end(), second.begin(), second.end(),
+                          std::back_inserter(both));
+    candidates = std::move(both);
+  }
+  for (uint32_t id : candidates) {
+    if (name(id).find(term) != std::string_view::npos) out.push_back(id);
+  }
+  return out;
+}
+
+}  // namespace catalog::projections

@@ -1,0 +1,114 @@
+// The names in memory against a plain substring test of every name, through loads, new
+// names, renames and deletes, with the replaced names compacted away often or never.
+#include "projections/name_search.hpp"
+
+#include <catch2/catch.hpp>
+#include <map>
+#include <random>
+#include <string>
+
+using catalog::events::Id;
+using catalog::projections::NameSearch;
+
+namespace {
+
+// Case-folded, as the projection stores them; repeated letters make names whose trigrams
+// repeat, and Cyrillic ones have two bytes to a letter.
+const std::vector<std::string> pieces = {"portal", "gun", "plumbus", "портальная", "пушка",
+                                         "aaaa",   "ab",  "ba",      "ааа",        " ",
+                                         "ß",      "ss",  "€"};
+
+std::vector<Id> every_match(const std::map<Id, std::string>& names, const std::string& term) {
+  std::vector<Id> out;
+  for (const auto& [id, name] : names) {
+    if (name.find(term) != std::string::npos) out.push_back(id);
+  }
+  return out;
+}
+
+class Names {
+ public:
+  explicit Names(uint32_t seed) : rng_(seed) {}
+
+  std::string name() {
+    std::string out;
+    for (int64_t n = pick(1, 4); n > 0; --n)
+      out += pieces[pick(0, pieces.size() - 1)];
+    return out;
+  }
+  // A piece of a name that exists (found at least once), or of a random one (perhaps not).
+  std::string term(const std::map<Id, std::string>& names) {
+    std::string from = name();
+    if (!names.empty() && pick(0, 2) > 0) {
+      auto it = names.begin();
+      std::advance(it, pick(0, names.size() - 1));
+      from = it->second;
+    }
+    size_t start = pick(0, from.size() - 1);
+    return from.substr(start, pick(0, 12));  // bytes: may cut a letter in two
+  }
+  int64_t pick(int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng_);
+  }
+
+ private:
+  std::mt19937 rng_;
+};
+
+}  // namespace
+
+TEST_CASE("names are found as a substring test of every name finds them", "[name-search]") {
+  size_t compact_after = GENERATE(size_t{0}, size_t{1} << 30);
+  Names gen(20261126 + compact_after % 7);
+  std::map<Id, std::string> truth;
+  NameSearch search(compact_after);
+  for (Id id = 1; id <= 300; ++id) {
+    if (gen.pick(0, 4) == 0) continue;  // ids deleted before the load
+    truth[id] = gen.name();
+    search.append(id, truth[id]);
+  }
+  search.index();
+
+  int found = 0;
+  for (int round = 0; round < 400; ++round) {
+    for (int i = 0; i < 5; ++i) {
+      Id id = gen.pick(1, 400);
+      if (gen.pick(0, 3) == 0) {
+        truth.erase(id);
+        search.set(id, std::nullopt);
+      } else {
+        truth[id] = gen.name();
+        search.set(id, truth[id]);
+      }
+    }
+    REQUIRE(search.size() == truth.size());
+    for (int q = 0; q < 10; ++q) {
+      std::string term = gen.term(truth);
+      INFO("round " << round << ", term '" << term << "'");
+      auto expected = every_match(truth, term);
+      REQUIRE(search.find(term) == expected);
+      found += !expected.empty();
+    }
+  }
+  CHECK(found > 2000);  // most terms matched something: the comparison was not empty
+}
+
+TEST_CASE("a name given again, removed twice or never had changes nothing", "[name-search]") {
+  NameSearch search;
+  search.set(3, "portal gun");
+  search.set(3, "portal gun");
+  CHECK(search.find("tal") == std::vector<Id>{3});
+  search.set(7, std::nullopt);
+  search.set(3, std::nullopt);
+  search.set(3, std::nullopt);
+  CHECK(search.find("tal").empty());
+  CHECK(search.find("").empty());
+  CHECK(search.size() == 0);
+}
+
+TEST_CASE("ids the index cannot hold are refused, not truncated", "[name-search]") {
+  NameSearch search;
+  CHECK_THROWS_AS(search.set(Id{1} << 32, "portal"), std::out_of_range);
+  CHECK_THROWS_AS(search.set(-1, "portal"), std::out_of_range);
+  CHECK(search.find("portal").empty());
+}
