@@ -51,6 +51,11 @@ ReplayStats replay(db::Connection& db, const std::function<void(int64_t, int64_t
     if (++stats.events % 4096 == 0 && progress) progress(stats.events, total);
   });
   projection.set_checkpoint(at);
+  // SQLite sorts the rows of each new index in runs of cache_size. Small runs, each sorted by
+  // a worker thread while the next is read and then merged, are faster than one large run
+  // in one thread: at a million products, 0.69 s instead of 1.47 for product_tags_by_tag,
+  // 0.68 instead of 1.19 for products_by_folded_name.
+  db.exec("PRAGMA cache_size=-4096; PRAGMA threads=4");
   for (const auto& sql : indexes)
     db.exec(sql);
   txn.commit();
