@@ -37,8 +37,7 @@ std::optional<Id> WriteModel::named_by_folded(Resource kind, std::string_view fo
 }
 
 const ProductState* WriteModel::product(Id id) const {
-  auto it = products_.find(id);
-  return it == products_.end() ? nullptr : &it->second;
+  return products_.find(id);
 }
 
 Id WriteModel::next_id(Resource kind) const {
@@ -147,19 +146,19 @@ void WriteModel::delete_named(Resource kind, Id id) {
   n.by_id.erase(it);
   // Deleting a category leaves its products without one; deleting a tag takes it off every
   // product. Neither changes the products' own versions: their streams hold no event.
-  for (auto& [pid, p] : products_) {
+  products_.for_each([&](Id pid, ProductState& p) {
     auto& f = p.fields;
     if (kind == Resource::category && f.category_id == id) {
-      remember([this, pid = pid, id] { products_.at(pid).fields.category_id = id; });
+      remember([this, pid, id] { products_.find(pid)->fields.category_id = id; });
       f.category_id.reset();
     } else if (kind == Resource::tag) {
       auto t = std::lower_bound(f.tag_ids.begin(), f.tag_ids.end(), id);
       if (t != f.tag_ids.end() && *t == id) {
-        remember([this, pid = pid, tags = f.tag_ids] { products_.at(pid).fields.tag_ids = tags; });
+        remember([this, pid, tags = f.tag_ids] { products_.find(pid)->fields.tag_ids = tags; });
         f.tag_ids.erase(t);
       }
     }
-  }
+  });
 }
 
 void WriteModel::create_product(Id id, const ProductFields& fields, Millis at) {
@@ -168,15 +167,15 @@ void WriteModel::create_product(Id id, const ProductFields& fields, Millis at) {
     products_.erase(id);
     last_product_id_ = last;
   });
-  products_.emplace(id, ProductState{fields, 1, at, at});
+  products_.put(id, ProductState{fields, 1, at, at});
   last_product_id_ = id;
 }
 
 void WriteModel::update_product(Id id, const ProductPatch& patch, Millis at) {
-  auto it = products_.find(id);
-  if (it == products_.end()) inconsistent(Resource::product, id, "updates what does not exist");
-  ProductState& p = it->second;
-  remember([this, id, before = p] { products_[id] = before; });
+  ProductState* found = products_.find(id);
+  if (!found) inconsistent(Resource::product, id, "updates what does not exist");
+  ProductState& p = *found;
+  remember([this, id, before = p] { products_.put(id, before); });
   auto& f = p.fields;
   if (patch.name) f.name = *patch.name;
   if (patch.description) f.description = *patch.description;
@@ -190,10 +189,10 @@ void WriteModel::update_product(Id id, const ProductPatch& patch, Millis at) {
 }
 
 void WriteModel::delete_product(Id id) {
-  auto it = products_.find(id);
-  if (it == products_.end()) inconsistent(Resource::product, id, "deletes what does not exist");
-  remember([this, id, before = it->second] { products_.emplace(id, before); });
-  products_.erase(it);
+  const ProductState* found = products_.find(id);
+  if (!found) inconsistent(Resource::product, id, "deletes what does not exist");
+  remember([this, id, before = *found] { products_.put(id, before); });
+  products_.erase(id);
 }
 
 void WriteModel::apply(const Event& e, Millis recorded_at) {

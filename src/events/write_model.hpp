@@ -13,6 +13,7 @@
 
 #include "events/clock.hpp"
 #include "events/event.hpp"
+#include "events/products_by_id.hpp"
 #include "events/views.hpp"
 
 namespace catalog::events {
@@ -21,13 +22,6 @@ struct NamedState {
   std::string name;
   std::string folded;  // text::fold(name): the key of name uniqueness
   int64_t version = 0;
-};
-
-struct ProductState {
-  ProductFields fields;
-  int64_t version = 0;
-  Millis created_at = 0;
-  Millis updated_at = 0;
 };
 
 class WriteModel {
@@ -76,7 +70,7 @@ class WriteModel {
 
   Names categories_;
   Names tags_;
-  std::unordered_map<Id, ProductState> products_;
+  ProductsById products_;
   Id last_product_id_ = 0;
   bool journaling_ = false;
   std::vector<std::function<void()>> undo_;
