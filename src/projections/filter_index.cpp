@@ -90,7 +90,7 @@ IndexedPage FilterIndex::every_product(const ProductFilter& f) const {
 // of the first skip + limit while the matches are read, so the rest is never sorted. Without
 // a name or tags to narrow them, the products are tested in the same pass: at a million, a
 // list of every match first took half of the time.
-IndexedPage FilterIndex::price_ordered(const ProductFilter& f, const std::vector<Id>* named) const {
+IndexedPage FilterIndex::price_ordered(const ProductFilter& f, const std::string* term) const {
   using Key = std::pair<double, Id>;
   bool shmeckles = f.sort == SortKey::price_shmeckles;
   auto before = [descending = f.descending](const Key& a, const Key& b) {
@@ -115,7 +115,7 @@ IndexedPage FilterIndex::price_ordered(const ProductFilter& f, const std::vector
     }
   };
   if (f.name || !f.tag_ids.empty()) {
-    for (Id id : matches(f, named))
+    for (Id id : matches(f, term))
       offer(id);
   } else {
     for (size_t id = 1; id < products_.size(); ++id) {
@@ -282,7 +282,7 @@ bool FilterIndex::keeps(const ProductFilter& f, Id id) const {
          within(p.flurbos, f.min_price_flurbos, f.max_price_flurbos);
 }
 
-std::vector<Id> FilterIndex::matches(const ProductFilter& f, const std::vector<Id>* named) const {
+std::vector<Id> FilterIndex::matches(const ProductFilter& f, const std::string* term) const {
   static const std::vector<Id> untagged;
   auto tagged = [this](Id tag) -> const std::vector<Id>& {
     auto it = tagged_.find(tag);
@@ -290,8 +290,14 @@ std::vector<Id> FilterIndex::matches(const ProductFilter& f, const std::vector<I
   };
   // The ids, ascending, that the name and the tags allow.
   std::vector<Id> allowed;
-  const std::vector<Id>* candidates = named;
-  if (!f.tag_ids.empty()) {
+  const std::vector<Id>* candidates = nullptr;
+  // Kept from request to request: at a million products a name's ids may be 83,000, and a
+  // new vector for each request cost page faults in the kernel.
+  thread_local std::vector<Id> named;
+  if (term && f.tag_ids.empty()) {
+    names_.find(*term, named);
+    candidates = &named;
+  } else if (!f.tag_ids.empty()) {
     std::vector<const std::vector<Id>*> lists;
     if (f.all_tags && f.tag_ids.size() > 1) {
       allowed = tagged(f.tag_ids.front());
@@ -302,9 +308,9 @@ std::vector<Id> FilterIndex::matches(const ProductFilter& f, const std::vector<I
       for (Id t : f.tag_ids)
         lists.push_back(&tagged(t));
     }
-    if (named) {
-      // A bit per product for the tags, tested along the name's ids: a merge of the sorted
-      // lists mispredicts a branch at almost every step.
+    if (term) {
+      // A bit per product for the tags, tested along the name's ids as they are read: a
+      // merge of the sorted lists mispredicts a branch at almost every step.
       thread_local std::vector<uint64_t> bits;
       bits.assign(products_.size() / 64 + 1, 0);
       for (const auto* list : lists) {
@@ -313,14 +319,13 @@ std::vector<Id> FilterIndex::matches(const ProductFilter& f, const std::vector<I
             bits[id >> 6] |= uint64_t{1} << (id & 63);
         }
       }
-      std::vector<Id> both;
-      for (Id id : *named) {
+      named.clear();
+      names_.for_each(*term, [&](Id id) {
         if (id >= 0 && static_cast<size_t>(id) < products_.size() &&
             (bits[id >> 6] >> (id & 63) & 1))
-          both.push_back(id);
-      }
-      allowed = std::move(both);
-      candidates = &allowed;
+          named.push_back(id);
+      });
+      candidates = &named;
     } else if (lists.size() > 1) {
       allowed = *lists.front();
       for (size_t i = 1; i < lists.size(); ++i)
@@ -368,11 +373,9 @@ std::optional<IndexedPage> FilterIndex::page(const ProductFilter& f, int64_t pos
   std::shared_lock lock(mutex_);
   if (!reached(lock, position)) return std::nullopt;
   if (unfiltered(f)) return f.sort == SortKey::id ? every_product(f) : whole_catalog_by_price(f);
-  std::optional<std::vector<Id>> named;
-  if (term) named = names_.find(*term);
-  const std::vector<Id>* candidates = named ? &*named : nullptr;
-  if (by_price(f.sort)) return price_ordered(f, candidates);
-  return slice(matches(f, candidates), f);
+  const std::string* name = term ? &*term : nullptr;
+  if (by_price(f.sort)) return price_ordered(f, name);
+  return slice(matches(f, name), f);
 }
 
 std::optional<std::vector<Id>> FilterIndex::named(std::string_view folded, int64_t position) {

@@ -79,11 +79,10 @@ class FilterIndex {
     bool exists = false;
   };
 
-  std::vector<events::Id> matches(const ProductFilter& filter,
-                                  const std::vector<events::Id>* named) const;
+  // `term`: the filter's name, folded; null without one.
+  std::vector<events::Id> matches(const ProductFilter& filter, const std::string* term) const;
   IndexedPage every_product(const ProductFilter& filter) const;
-  IndexedPage price_ordered(const ProductFilter& filter,
-                            const std::vector<events::Id>* named) const;
+  IndexedPage price_ordered(const ProductFilter& filter, const std::string* term) const;
   IndexedPage whole_catalog_by_price(const ProductFilter& filter) const;
   PriceOrder::Current price_of(bool shmeckles) const;
   bool keeps(const ProductFilter& filter, events::Id id) const;

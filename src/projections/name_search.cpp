@@ -138,9 +138,24 @@ void NameSearch::compact() {
   garbage_ = 0;
 }
 
+const PostingList* NameSearch::sole_list(std::string_view term) const {
+  static const PostingList none;
+  thread_local std::vector<uint64_t> grams;
+  auto [units, valid] = trigrams(term, grams);
+  if (units != 3 || !valid) return nullptr;
+  auto it = postings_.find(grams.front());
+  return it == postings_.end() ? &none : &it->second;
+}
+
 std::vector<Id> NameSearch::find(std::string_view term) const {
   std::vector<Id> out;
-  std::vector<uint64_t> grams;
+  find(term, out);
+  return out;
+}
+
+void NameSearch::find(std::string_view term, std::vector<Id>& out) const {
+  out.clear();
+  thread_local std::vector<uint64_t> grams;
   auto [units, valid] = trigrams(term, grams);
   // Shorter than a trigram, or not UTF-8 (whose bytes may start inside a name's character):
   // every name is read.
@@ -149,34 +164,35 @@ std::vector<Id> NameSearch::find(std::string_view term) const {
       if (slots_[id].length != 0 && name(id).find(term) != std::string_view::npos)
         out.push_back(static_cast<Id>(id));
     }
-    return out;
+    return;
   }
   std::vector<const PostingList*> lists;
   for (uint64_t g : grams) {
     auto it = postings_.find(g);
-    if (it == postings_.end()) return out;
+    if (it == postings_.end()) return;
     lists.push_back(&it->second);
   }
   std::sort(lists.begin(), lists.end(), [](auto* a, auto* b) { return a->size() < b->size(); });
   if (units == 3) {  // one trigram: its list is the answer
     lists.front()->decode(out);
-    return out;
+    return;
   }
   // Names holding the term's trigrams but not in its order ("abxbcd" for "abcd") are
   // weeded out by reading them.
-  std::vector<uint32_t> candidates;
+  thread_local std::vector<uint32_t> candidates, second, both;
+  candidates.clear();
   lists.front()->decode(candidates);
   if (lists.size() > 1) {
-    std::vector<uint32_t> second, both;
+    second.clear();
+    both.clear();
     lists[1]->decode(second);
     std::set_intersection(candidates.begin(), candidates.end(), second.begin(), second.end(),
                           std::back_inserter(both));
-    candidates = std::move(both);
+    candidates.swap(both);
   }
   for (uint32_t id : candidates) {
     if (name(id).find(term) != std::string_view::npos) out.push_back(id);
   }
-  return out;
 }
 
 }  // namespace catalog::projections

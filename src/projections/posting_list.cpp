@@ -15,12 +15,8 @@ void PostingList::put_gap(std::string& gaps, uint32_t gap) {
 std::vector<uint32_t> PostingList::ids_of(const Block& b) {
   std::vector<uint32_t> ids;
   ids.reserve(b.count);
-  uint32_t id = b.first;
-  ids.push_back(id);
-  for (size_t i = 0; i < b.gaps.size();) {
-    id += next_gap(b.gaps, i);
-    ids.push_back(id);
-  }
+  auto push = [&ids](uint32_t id) { ids.push_back(id); };
+  each_id(b, push);
   return ids;
 }
 

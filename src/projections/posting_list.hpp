@@ -23,18 +23,17 @@ class PostingList {
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
+  // f(id) for every id, ascending.
+  template <class F>
+  void for_each(F f) const {
+    for (const auto& b : blocks_)
+      each_id(b, f);
+  }
   // Every id, ascending, appended to `out`.
   template <class Out>
   void decode(std::vector<Out>& out) const {
     out.reserve(out.size() + size_);
-    for (const auto& b : blocks_) {
-      uint32_t id = b.first;
-      out.push_back(static_cast<Out>(id));
-      for (size_t i = 0; i < b.gaps.size();) {
-        id += next_gap(b.gaps, i);
-        out.push_back(static_cast<Out>(id));
-      }
-    }
+    for_each([&out](uint32_t id) { out.push_back(static_cast<Out>(id)); });
   }
 
  private:
@@ -45,12 +44,26 @@ class PostingList {
     std::string gaps;  // varints: each id's distance from the one before, after `first`
   };
 
-  static uint32_t next_gap(const std::string& gaps, size_t& i) {
-    uint32_t gap = 0;
-    for (int shift = 0;; shift += 7) {
-      auto byte = static_cast<unsigned char>(gaps[i++]);
-      gap |= uint32_t{byte & 0x7Fu} << shift;
-      if (byte < 0x80) return gap;
+  template <class F>
+  static void each_id(const Block& b, F& f) {
+    uint32_t id = b.first;
+    f(id);
+    auto p = reinterpret_cast<const unsigned char*>(b.gaps.data());
+    auto end = p + b.gaps.size();
+    while (p < end) {
+      uint32_t byte = *p++;
+      if (byte < 0x80) {  // most gaps: one byte
+        id += byte;
+      } else {
+        uint32_t gap = byte & 0x7F;
+        for (int shift = 7;; shift += 7) {
+          byte = *p++;
+          gap |= (byte & 0x7F) << shift;
+          if (byte < 0x80) break;
+        }
+        id += gap;
+      }
+      f(id);
     }
   }
   static void put_gap(std::string& gaps, uint32_t gap);
