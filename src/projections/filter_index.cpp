@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "projections/catalog_projection.hpp"
+#include "projections/gradual_growth.hpp"
 #include "projections/indexed_filters.hpp"
 #include "text/casefold.hpp"
 
@@ -155,6 +156,15 @@ void FilterIndex::load(db::Connection& db) {
   {
     db::Transaction snapshot(db, db::Transaction::Kind::deferred);
     at = CatalogProjection(db).checkpoint();
+    {
+      // Room for every id at once: grown row by row, the arrays would end up to twice their
+      // size, and be held twice while they are copied.
+      db::Statement highest(db, "SELECT coalesce(max(id), 0) FROM products");
+      highest.step();
+      auto ids = static_cast<size_t>(std::max<int64_t>(highest.int64(0), 0)) + 1;
+      products.reserve(ids);
+      names.reserve(ids);
+    }
     db::Statement rows(db,
                        "SELECT id, price_shmeckles, price_flurbos, category_id, name_folded "
                        "FROM products ORDER BY id");
@@ -244,7 +254,10 @@ void FilterIndex::refresh(db::Connection& db, const FilterChanges& changes, int6
   if (position_ < 0) return;
   for (const auto& row : rows) {
     if (row.id < 0) continue;
-    if (static_cast<size_t>(row.id) >= products_.size()) products_.resize(row.id + 1);
+    if (static_cast<size_t>(row.id) >= products_.size()) {
+      make_room(products_, static_cast<size_t>(row.id) + 1);
+      products_.resize(row.id + 1);
+    }
     const Product& before = products_[row.id];
     existing_ += int64_t{row.exists} - int64_t{before.exists};
     if (row.exists != before.exists || row.shmeckles != before.shmeckles)

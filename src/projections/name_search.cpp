@@ -5,6 +5,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "projections/gradual_growth.hpp"
+
 namespace catalog::projections {
 
 using events::Id;
@@ -65,17 +67,38 @@ uint32_t posting_id(Id id) {
 
 std::string_view NameSearch::name(size_t id) const {
   if (id >= slots_.size() || slots_[id].length == 0) return {};
-  return std::string_view(store_).substr(slots_[id].offset, slots_[id].length);
+  const Slot& slot = slots_[id];
+  constexpr uint64_t within = (uint64_t{1} << chunk_bits) - 1;
+  return std::string_view(chunks_[slot.offset >> chunk_bits])
+      .substr(slot.offset & within, slot.length);
+}
+
+NameSearch::Slot NameSearch::store(std::string_view folded) {
+  if (folded.size() > 0xFFFF) throw std::length_error("a folded product name over 64 KiB");
+  if (chunks_.empty() || chunks_.back().size() + folded.size() > (size_t{1} << chunk_bits)) {
+    chunks_.emplace_back();
+    chunks_.back().reserve(size_t{1} << chunk_bits);
+  }
+  std::string& chunk = chunks_.back();
+  Slot slot{(chunks_.size() - 1) << chunk_bits | chunk.size(), folded.size()};
+  chunk.append(folded);
+  stored_ += folded.size();
+  return slot;
+}
+
+void NameSearch::reserve(size_t ids) {
+  slots_.reserve(ids);
 }
 
 void NameSearch::append(Id id, std::string_view folded) {
   uint32_t at = posting_id(id);
   if (folded.empty()) return;
-  if (folded.size() > 0xFFFF) throw std::length_error("a folded product name over 64 KiB");
-  if (at >= slots_.size()) slots_.resize(size_t{at} + 1, Slot{0, 0});
+  if (at >= slots_.size()) {
+    make_room(slots_, size_t{at} + 1);
+    slots_.resize(size_t{at} + 1, Slot{0, 0});
+  }
   if (slots_[at].length == 0) ++names_;
-  slots_[at] = Slot{store_.size(), folded.size()};
-  store_.append(folded);
+  slots_[at] = store(folded);
 }
 
 void NameSearch::index() {
@@ -108,8 +131,6 @@ void NameSearch::unpost(uint32_t id, std::string_view folded) {
 
 void NameSearch::set(Id id, std::optional<std::string_view> folded) {
   uint32_t at = posting_id(id);
-  if (folded && folded->size() > 0xFFFF)
-    throw std::length_error("a folded product name over 64 KiB");
   std::string_view old = name(at);
   if (folded && *folded == old) return;
   if (!old.empty()) {
@@ -122,19 +143,19 @@ void NameSearch::set(Id id, std::optional<std::string_view> folded) {
     append(id, *folded);
     post(at, *folded);
   }
-  if (garbage_ >= compact_after_ && garbage_ * 2 > store_.size()) compact();
+  if (garbage_ >= compact_after_ && garbage_ * 2 > stored_) compact();
 }
 
 void NameSearch::compact() {
-  std::string kept;
-  kept.reserve(store_.size() - garbage_);
+  std::vector<std::string> chunks = std::move(chunks_);
+  chunks_.clear();
+  stored_ = 0;
+  constexpr uint64_t within = (uint64_t{1} << chunk_bits) - 1;
   for (auto& slot : slots_) {
     if (slot.length == 0) continue;
-    std::string_view n = std::string_view(store_).substr(slot.offset, slot.length);
-    slot.offset = kept.size();
-    kept.append(n);
+    slot = store(std::string_view(chunks[slot.offset >> chunk_bits])
+                     .substr(slot.offset & within, slot.length));
   }
-  store_ = std::move(kept);
   garbage_ = 0;
 }
 

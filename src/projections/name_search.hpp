@@ -25,7 +25,9 @@ class NameSearch {
   // `compact_after` bytes; then the store is written again without them.
   explicit NameSearch(size_t compact_after = size_t{1} << 20) : compact_after_(compact_after) {}
 
-  // For a bulk load: names in ascending id order, then index() once.
+  // For a bulk load: room for ids below `ids`, then names in ascending id order, then
+  // index() once.
+  void reserve(size_t ids);
   void append(events::Id id, std::string_view folded);
   void index();
 
@@ -52,11 +54,15 @@ class NameSearch {
 
  private:
   struct Slot {
-    uint64_t offset : 48;
+    uint64_t offset : 48;  // chunk << chunk_bits | the name's first byte in the chunk
     uint64_t length : 16;  // 0: no name (a product's name is never empty)
   };
+  // The names are kept in chunks of 1 MiB: one string would double as it grew, and hold
+  // twice the names while it is copied.
+  static constexpr unsigned chunk_bits = 20;
 
   std::string_view name(size_t id) const;
+  Slot store(std::string_view folded);
   // The list whose ids are exactly the names holding `term`, when `term` is UTF-8 of three
   // code points (an empty list if no name has it); null otherwise.
   const PostingList* sole_list(std::string_view term) const;
@@ -65,8 +71,9 @@ class NameSearch {
   void compact();
 
   size_t compact_after_;
-  std::string store_;   // the names, one after another
-  size_t garbage_ = 0;  // bytes of store_ no slot points at
+  std::vector<std::string> chunks_;  // the names, one after another
+  size_t stored_ = 0;                // bytes in chunks_
+  size_t garbage_ = 0;               // of them, no slot points at
   size_t names_ = 0;
   std::vector<Slot> slots_;                             // by id
   std::unordered_map<uint64_t, PostingList> postings_;  // trigram -> ids

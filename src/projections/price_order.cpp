@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "projections/gradual_growth.hpp"
+
 namespace catalog::projections {
 
 using events::Id;
@@ -39,10 +41,7 @@ void PriceOrder::settle(const Current& current, size_t slack) {
   sorted_.erase(std::remove_if(sorted_.begin(), sorted_.end(),
                                [this](const Key& key) { return is_changed(key.second); }),
                 sorted_.end());
-  // Grown by an eighth rather than doubled, which would set up to 16 MB aside per order at a
-  // million products.
-  if (sorted_.size() + fresh.size() > sorted_.capacity())
-    sorted_.reserve(sorted_.size() + fresh.size() + sorted_.size() / 8);
+  make_room(sorted_, sorted_.size() + fresh.size());  // doubled: up to 16 MB aside at 1M
   auto middle = sorted_.insert(sorted_.end(), fresh.begin(), fresh.end());
   std::inplace_merge(sorted_.begin(), middle, sorted_.end());
   changed_.clear();

@@ -112,3 +112,26 @@ TEST_CASE("ids the index cannot hold are refused, not truncated", "[name-search]
   CHECK_THROWS_AS(search.set(-1, "portal"), std::out_of_range);
   CHECK(search.find("portal").empty());
 }
+
+TEST_CASE("names stored past the first chunk are found, loaded or set, and after compaction",
+          "[name-search]") {
+  // 6,000 names of about 200 bytes: more than the 1 MiB a chunk of the store holds.
+  auto long_name = [](Id id) { return std::string(190, 'x') + "#" + std::to_string(id) + "#"; };
+  NameSearch loaded(0);
+  for (Id id = 1; id <= 6000; ++id)
+    loaded.append(id, long_name(id));
+  loaded.index();
+  NameSearch set_one_by_one(0);
+  for (Id id = 1; id <= 6000; ++id)
+    set_one_by_one.set(id, long_name(id));
+  for (auto* search : {&loaded, &set_one_by_one}) {
+    CHECK(search->find("#5999#") == std::vector<Id>{5999});
+    CHECK(search->find("#1#") == std::vector<Id>{1});
+    // Every name replaced: the old ones become garbage, and the store is compacted.
+    for (Id id = 1; id <= 6000; ++id)
+      search->set(id, "y" + long_name(id));
+    CHECK(search->find("y" + long_name(4321)) == std::vector<Id>{4321});
+    CHECK(search->find("xx#6000#") == std::vector<Id>{6000});
+    CHECK(search->find(std::string(5, 'x')).size() == 6000);
+  }
+}
