@@ -28,7 +28,7 @@ struct CachedProduct {
 
 class ProductCache {
  public:
-  static constexpr size_t default_capacity = 65'536;  // about 30 MB at most
+  static constexpr size_t default_capacity = 16'384;  // about 8 MB at most
 
   explicit ProductCache(size_t capacity = default_capacity) : capacity_(capacity) {}
 
