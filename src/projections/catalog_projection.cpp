@@ -89,12 +89,32 @@ void CatalogProjection::apply_batch(const std::vector<RecordedEvent>& batch) {
   }
 }
 
+DecodedEvent CatalogProjection::decode(const RecordedEvent& rec) {
+  DecodedEvent d{
+      from_json(rec.type, nlohmann::json::parse(rec.data)), format_iso(rec.recorded_at), {}};
+  std::visit(overloaded{
+                 [&](const NamedCreated& e) { d.folded = text::fold(e.name); },
+                 [&](const NamedRenamed& e) { d.folded = text::fold(e.name); },
+                 [&](const ProductCreated& e) { d.folded = text::fold(e.fields.name); },
+                 [&](const ProductUpdated& e) {
+                   if (e.changes.name) d.folded = text::fold(*e.changes.name);
+                 },
+                 [](const auto&) {},
+             },
+             d.event);
+  return d;
+}
+
 void CatalogProjection::apply(const RecordedEvent& rec) {
+  apply(rec, decode(rec));
+}
+
+void CatalogProjection::apply(const RecordedEvent& rec, const DecodedEvent& decoded) {
   // Nobody reads the changes of events applied without record_changes() (replay applies
   // millions): keep one event's at most.
   if (!changes_) batch_changes_.clear();
-  Event event = from_json(rec.type, nlohmann::json::parse(rec.data));
-  std::string at = format_iso(rec.recorded_at);
+  const std::string& at = decoded.at;
+  const std::string& folded_name = decoded.folded;
   std::visit(
       overloaded{
           [&](const NamedCreated& e) {
@@ -103,7 +123,7 @@ void CatalogProjection::apply(const RecordedEvent& rec) {
             db_.cached(sql)
                 .bind(1, e.id)
                 .bind(2, e.name)
-                .bind(3, text::fold(e.name))
+                .bind(3, folded_name)
                 .bind(4, rec.version)
                 .run();
           },
@@ -113,7 +133,7 @@ void CatalogProjection::apply(const RecordedEvent& rec) {
                               " SET name = ?, name_folded = ?, version = ? WHERE id = ?";
             db_.cached(sql)
                 .bind(1, e.name)
-                .bind(2, text::fold(e.name))
+                .bind(2, folded_name)
                 .bind(3, rec.version)
                 .bind(4, e.id)
                 .run();
@@ -135,7 +155,7 @@ void CatalogProjection::apply(const RecordedEvent& rec) {
           },
           [&](const ProductCreated& e) {
             const auto& f = e.fields;
-            std::string folded = text::fold(f.name);
+            const std::string& folded = folded_name;
             db_.cached(
                    "INSERT INTO products (id, name, name_folded, description, image_url, "
                    "price_shmeckles, price_flurbos, category_id, version, created_at, updated_at) "
@@ -158,7 +178,7 @@ void CatalogProjection::apply(const RecordedEvent& rec) {
           [&](const ProductUpdated& e) {
             const auto& p = e.changes;
             std::optional<std::string> folded;
-            if (p.name) folded = text::fold(*p.name);
+            if (p.name) folded = folded_name;
             // One statement for every shape of change: each field comes with a flag that
             // says whether it changed, so the statement is prepared once.
             auto& s = db_.cached(
@@ -193,7 +213,7 @@ void CatalogProjection::apply(const RecordedEvent& rec) {
             batch_changes_.products.push_back(e.id);
           },
       },
-      event);
+      decoded.event);
 }
 
 }  // namespace catalog::projections

@@ -16,6 +16,14 @@
 
 namespace catalog::projections {
 
+// What applying an event needs besides the tables, worked out from the record alone: so
+// that replay can do it on another thread while the tables are written.
+struct DecodedEvent {
+  events::Event event;
+  std::string at;      // recorded_at, as the tables store it
+  std::string folded;  // the case-folded name the event sets, if it sets one
+};
+
 class CatalogProjection {
  public:
   static constexpr std::string_view name = "catalog";
@@ -29,6 +37,9 @@ class CatalogProjection {
   void apply_batch(const std::vector<events::RecordedEvent>& batch);
   // Applies one event inside the caller's transaction; the caller moves the checkpoint.
   void apply(const events::RecordedEvent& e);
+  // The same, with the event decoded beforehand.
+  void apply(const events::RecordedEvent& e, const DecodedEvent& decoded);
+  static DecodedEvent decode(const events::RecordedEvent& e);
   void set_checkpoint(int64_t position);
   // Makes apply_batch() add to `changes` what each committed batch changed for the filter
   // index (nothing for a batch that was rolled back); null stops it.

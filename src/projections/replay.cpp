@@ -1,6 +1,7 @@
 #include "projections/replay.hpp"
 
 #include <chrono>
+#include <future>
 #include <string>
 #include <vector>
 
@@ -45,11 +46,44 @@ ReplayStats replay(db::Connection& db, const std::function<void(int64_t, int64_t
   auto indexes = drop_read_model_indexes(db);
   projection.clear();
   int64_t at = 0;
+  // Events are decoded (JSON, case folding) on a second thread, one chunk ahead of the
+  // chunk being written: at a million events that was a third of applying them.
+  using Chunk = std::vector<events::RecordedEvent>;
+  struct Decoded {
+    Chunk events;
+    std::vector<DecodedEvent> decoded;
+  };
+  constexpr size_t chunk_size = 4096;
+  auto decode = [](Chunk events) {
+    Decoded d;
+    d.decoded.reserve(events.size());
+    for (const auto& e : events)
+      d.decoded.push_back(CatalogProjection::decode(e));
+    d.events = std::move(events);
+    return d;
+  };
+  auto write = [&](const Decoded& d) {
+    for (size_t i = 0; i < d.events.size(); ++i) {
+      projection.apply(d.events[i], d.decoded[i]);
+      at = d.events[i].position;
+      if (++stats.events % chunk_size == 0 && progress) progress(stats.events, total);
+    }
+  };
+  std::future<Decoded> ahead;
+  Chunk chunk;
+  auto hand_over = [&] {
+    auto next = std::async(std::launch::async, decode, std::move(chunk));
+    chunk = Chunk();
+    chunk.reserve(chunk_size);
+    if (ahead.valid()) write(ahead.get());
+    ahead = std::move(next);
+  };
   store.for_each_after(0, [&](const events::RecordedEvent& e) {
-    projection.apply(e);
-    at = e.position;
-    if (++stats.events % 4096 == 0 && progress) progress(stats.events, total);
+    chunk.push_back(e);
+    if (chunk.size() == chunk_size) hand_over();
   });
+  if (!chunk.empty()) hand_over();
+  if (ahead.valid()) write(ahead.get());
   projection.set_checkpoint(at);
   // SQLite sorts the rows of each new index in runs of cache_size. Small runs, each sorted by
   // a worker thread while the next is read and then merged, are faster than one large run
