@@ -26,6 +26,10 @@ struct ProductPage {
 
 class ReadModel {
  public:
+  // The most ids of a name filter that the SQL takes from the filter index; beyond, it
+  // scans the names itself.
+  static constexpr size_t max_listed_names = 16'384;
+
   // With `filters`, the filtered lists it serves are counted there (filter_index.hpp).
   // With `products`, pages the filter index serves take what the cache keeps.
   explicit ReadModel(db::Connection& db, FilterIndex* filters = nullptr,
