@@ -89,7 +89,7 @@ namespace {
 
 // Applies every waiting batch in one transaction, then answers them all: the projector's
 // own group commit. Under load several batches of the catalog wait by the time it runs,
-// and one commit (its WAL frames, the trigram index's flush) serves them together.
+// and one commit (its WAL frames) serves them together.
 void drain(ProjectorState& s) {
   if (s.waiting.empty()) return;
   std::vector<events::RecordedEvent> fresh;
