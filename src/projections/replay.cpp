@@ -31,21 +31,10 @@ std::vector<std::string> drop_read_model_indexes(db::Connection& db) {
   return creates;
 }
 
-ReplayStats replay(db::Connection& db, const std::function<void(int64_t, int64_t)>& progress) {
-  auto started = std::chrono::steady_clock::now();
-  events::EventStore store(db);
-  CatalogProjection projection(db);
-  ReplayStats stats;
-  // The whole rebuild is one transaction: with SQLite's default 2 MB page cache it would
-  // spill and re-read pages through the kernel for most of its time.
-  db.exec("PRAGMA cache_size=-262144");
-  db::Transaction txn(db);
-  int64_t total = store.head().position;
-  // Indexes are built again at the end, from sorted data, which is several times faster
-  // than keeping them up to date row by row.
-  auto indexes = drop_read_model_indexes(db);
-  projection.clear();
+int64_t apply_log(events::EventStore& store, CatalogProjection& projection, int64_t until,
+                  const std::function<void(int64_t)>& applied) {
   int64_t at = 0;
+  int64_t count = 0;
   // Events are decoded (JSON, case folding) on a second thread, one chunk ahead of the
   // chunk being written: at a million events that was a third of applying them.
   using Chunk = std::vector<events::RecordedEvent>;
@@ -63,11 +52,11 @@ ReplayStats replay(db::Connection& db, const std::function<void(int64_t, int64_t
     return d;
   };
   auto write = [&](const Decoded& d) {
-    for (size_t i = 0; i < d.events.size(); ++i) {
+    for (size_t i = 0; i < d.events.size(); ++i)
       projection.apply(d.events[i], d.decoded[i]);
-      at = d.events[i].position;
-      if (++stats.events % chunk_size == 0 && progress) progress(stats.events, total);
-    }
+    count += static_cast<int64_t>(d.events.size());
+    if (!d.events.empty()) at = d.events.back().position;
+    if (applied) applied(count);
   };
   std::future<Decoded> ahead;
   Chunk chunk;
@@ -78,12 +67,36 @@ ReplayStats replay(db::Connection& db, const std::function<void(int64_t, int64_t
     if (ahead.valid()) write(ahead.get());
     ahead = std::move(next);
   };
-  store.for_each_after(0, [&](const events::RecordedEvent& e) {
-    chunk.push_back(e);
-    if (chunk.size() == chunk_size) hand_over();
-  });
+  store.for_each_after(
+      0,
+      [&](const events::RecordedEvent& e) {
+        chunk.push_back(e);
+        if (chunk.size() == chunk_size) hand_over();
+      },
+      until);
   if (!chunk.empty()) hand_over();
   if (ahead.valid()) write(ahead.get());
+  return at;
+}
+
+ReplayStats replay(db::Connection& db, const std::function<void(int64_t, int64_t)>& progress) {
+  auto started = std::chrono::steady_clock::now();
+  events::EventStore store(db);
+  CatalogProjection projection(db);
+  ReplayStats stats;
+  // The whole rebuild is one transaction: with SQLite's default 2 MB page cache it would
+  // spill and re-read pages through the kernel for most of its time.
+  db.exec("PRAGMA cache_size=-262144");
+  db::Transaction txn(db);
+  int64_t total = store.head().position;
+  // Indexes are built again at the end, from sorted data, which is several times faster
+  // than keeping them up to date row by row.
+  auto indexes = drop_read_model_indexes(db);
+  projection.clear();
+  int64_t at = apply_log(store, projection, INT64_MAX, [&](int64_t events) {
+    stats.events = events;
+    if (progress) progress(events, total);
+  });
   projection.set_checkpoint(at);
   // SQLite sorts the rows of each new index in runs of cache_size. Small runs, each sorted by
   // a worker thread while the next is read and then merged, are faster than one large run

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "db/sqlite.hpp"
+#include "events/event_store.hpp"
+#include "projections/catalog_projection.hpp"
 
 namespace catalog::projections {
 
@@ -20,6 +22,12 @@ struct ReplayStats {
 // creates them again (taken from the schema, so a migration that adds one needs no change
 // here).
 std::vector<std::string> drop_read_model_indexes(db::Connection& db);
+
+// Applies the events of `store` after 0 and up to `until` to `projection`, inside the
+// caller's transaction on the projection's connection, and returns the position of the
+// last one (0 for none). `applied` is called now and then with how many it has applied.
+int64_t apply_log(events::EventStore& store, CatalogProjection& projection,
+                  int64_t until = INT64_MAX, const std::function<void(int64_t)>& applied = {});
 
 // `progress` is called now and then with (events applied, events in the log).
 ReplayStats replay(db::Connection& db, const std::function<void(int64_t, int64_t)>& progress = {});

@@ -59,15 +59,7 @@ std::unique_ptr<db::Connection> replay_scratch(events::EventStore& store, int64_
       .upgrade(db::embedded_migrations().back().revision);
   CatalogProjection projection(*scratch);
   db::Transaction txn(*scratch);
-  int64_t at = 0;
-  store.for_each_after(
-      0,
-      [&](const RecordedEvent& e) {
-        projection.apply(e);
-        at = e.position;
-      },
-      until);
-  projection.set_checkpoint(at);
+  projection.set_checkpoint(apply_log(store, projection, until));
   txn.commit();
   return scratch;
 }
