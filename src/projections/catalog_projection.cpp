@@ -155,14 +155,13 @@ void CatalogProjection::apply(const RecordedEvent& rec, const DecodedEvent& deco
           },
           [&](const ProductCreated& e) {
             const auto& f = e.fields;
-            const std::string& folded = folded_name;
             db_.cached(
                    "INSERT INTO products (id, name, name_folded, description, image_url, "
                    "price_shmeckles, price_flurbos, category_id, version, created_at, updated_at) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                 .bind(1, e.id)
                 .bind(2, f.name)
-                .bind(3, folded)
+                .bind(3, folded_name)
                 .bind(4, f.description)
                 .bind(5, f.image_url)
                 .bind(6, f.price_shmeckles)
@@ -177,8 +176,6 @@ void CatalogProjection::apply(const RecordedEvent& rec, const DecodedEvent& deco
           },
           [&](const ProductUpdated& e) {
             const auto& p = e.changes;
-            std::optional<std::string> folded;
-            if (p.name) folded = folded_name;
             // One statement for every shape of change: each field comes with a flag that
             // says whether it changed, so the statement is prepared once.
             auto& s = db_.cached(
@@ -192,7 +189,7 @@ void CatalogProjection::apply(const RecordedEvent& rec, const DecodedEvent& deco
                 "category_id = CASE WHEN ?13 THEN ?14 ELSE category_id END, "
                 "version = ?15, updated_at = ?16 WHERE id = ?1");
             s.bind(1, e.id);
-            s.bind(2, p.name ? 1 : 0).bind(3, p.name).bind(4, folded);
+            s.bind(2, p.name ? 1 : 0).bind(3, p.name).bind(4, folded_name);
             s.bind(5, p.description ? 1 : 0).bind(6, p.description ? *p.description : std::nullopt);
             s.bind(7, p.image_url ? 1 : 0).bind(8, p.image_url ? *p.image_url : std::nullopt);
             s.bind(9, p.price_shmeckles ? 1 : 0).bind(10, p.price_shmeckles);

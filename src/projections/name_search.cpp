@@ -103,12 +103,8 @@ void NameSearch::append(Id id, std::string_view folded) {
 
 void NameSearch::index() {
   postings_.clear();
-  std::vector<uint64_t> grams;
-  for (size_t id = 0; id < slots_.size(); ++id) {
-    trigrams(name(id), grams);
-    for (uint64_t g : grams)
-      postings_[g].add(static_cast<uint32_t>(id));
-  }
+  for (size_t id = 0; id < slots_.size(); ++id)
+    post(static_cast<uint32_t>(id), name(id));
 }
 
 void NameSearch::post(uint32_t id, std::string_view folded) {

@@ -193,6 +193,7 @@ ProductPage ReadModel::products(const ProductFilter& filter) {
     // The candidates, the count and the page are read in one transaction, so X-Total-Count
     // matches the page.
     db::Transaction snapshot(db_, db::Transaction::Kind::deferred);
+    std::optional<std::vector<Id>> named;
     // The index says itself whether it serves the filter: asking first folded the name twice.
     if (filters_) {
       // The first read of the transaction fixes its snapshot; the index answers only for the
@@ -210,14 +211,11 @@ ProductPage ReadModel::products(const ProductFilter& filter) {
       // few: at a million products, bound as an IN list, 83,000 ids took 160 ms and a
       // million 600, where the SQL's own scan of the name index took 85-100 ms.
       if (filter.name && !FilterIndex::serves(filter)) {
-        auto named = filters_->named(text::fold(*filter.name), at);
+        named = filters_->named(text::fold(*filter.name), at);
         if (named && named->size() > max_listed_names) named.reset();
-        ProductPage page = queried_products(filter, named);
-        snapshot.commit();
-        return page;
       }
     }
-    ProductPage page = queried_products(filter, std::nullopt);
+    ProductPage page = queried_products(filter, named);
     snapshot.commit();
     return page;
   }
