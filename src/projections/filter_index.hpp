@@ -1,10 +1,11 @@
 // The filterable part of every product held in memory: prices, category, tags, and the
-// case-folded names with their trigram index (name_search.hpp). GET /products/ sorted by id or by a
-// price then counts and orders its matches here instead of stepping through SQLite's indexes: at a
-// million products the filtered list of the benchmark stepped about 142,000 index rows per
-// request, and the unfiltered one a million, for X-Total-Count alone. The prices have no
-// SQLite index at all (migration 0006): two B-trees of random keys cost each create about two
-// of the seven pages of WAL it wrote, and each price change four more.
+// case-folded names with their trigram index (name_search.hpp). GET /products/ sorted by id
+// or by a price then counts and orders its matches here instead of stepping through
+// SQLite's indexes: at a million products the filtered list of the benchmark stepped about
+// 142,000 index rows per request, and the unfiltered one a million, for X-Total-Count
+// alone. The prices have no SQLite index at all (migration 0006): two B-trees of random
+// keys cost each create about two of the seven pages of WAL it wrote, and each price change
+// four more.
 //
 // The index is only used for a snapshot of the same position. The projector moves it after
 // each commit; a reader first reads the checkpoint in its own transaction. When the index is
