@@ -10,35 +10,11 @@
 #include <optional>
 #include <stdexcept>
 
+#include "pg/connection.hpp"
+
 namespace catalog::db {
 
 namespace {
-
-constexpr std::string_view kCreateVersionTable =
-    "CREATE TABLE IF NOT EXISTS schema_migrations (\n"
-    "  revision   INTEGER PRIMARY KEY,\n"
-    "  name       TEXT NOT NULL,\n"
-    "  applied_at TEXT NOT NULL\n"
-    ");\n";
-constexpr std::string_view kNow = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
-
-std::string quote(std::string_view text) {
-  std::string out = "'";
-  for (char c : text) {
-    out += c;
-    if (c == '\'') out += '\'';
-  }
-  return out + "'";
-}
-
-// Makes a script safe to follow with another statement: a last statement without its
-// semicolon would otherwise swallow the version-table INSERT that comes next.
-std::string terminated(const std::string& sql) {
-  std::string out = sql;
-  if (!out.empty() && out.back() != '\n') out += '\n';
-  if (!sqlite3_complete(out.c_str())) out += ";\n";
-  return out;
-}
 
 std::optional<int> parse_number(std::string_view digits, bool& out_of_range) {
   out_of_range = false;
@@ -70,7 +46,16 @@ std::string format_revision(int revision) {
 }
 
 Migrator::Migrator(Connection& db, const std::vector<Migration>& migrations)
+    : owned_(sqlite_schema(db)), db_(*owned_), migrations_(migrations) {
+  sort_and_check();
+}
+
+Migrator::Migrator(SchemaDatabase& db, const std::vector<Migration>& migrations)
     : db_(db), migrations_(migrations) {
+  sort_and_check();
+}
+
+void Migrator::sort_and_check() {
   std::sort(migrations_.begin(), migrations_.end(),
             [](const Migration& a, const Migration& b) { return a.revision < b.revision; });
   for (std::size_t i = 0; i < migrations_.size(); ++i) {
@@ -86,17 +71,7 @@ Migrator::Migrator(Connection& db, const std::vector<Migration>& migrations)
 }
 
 std::vector<int> Migrator::applied() {
-  std::vector<int> revisions;
-  {
-    // Asked first because a statement naming a missing table would not even prepare.
-    Reset exists(db_.cached(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"));
-    if (!exists->step()) return revisions;
-  }
-  Reset rows(db_.cached("SELECT revision FROM schema_migrations ORDER BY revision"));
-  while (rows->step())
-    revisions.push_back(static_cast<int>(rows->int64(0)));
-  return revisions;
+  return db_.applied();
 }
 
 int Migrator::current() {
@@ -218,52 +193,75 @@ int Migrator::resolve_downgrade_target(std::string_view spec) {
                               "' (expected -N, a revision such as 0001, or base)");
 }
 
+namespace {
+
+// Keeps the failing revision in the message and the kind of error, so that callers can
+// still tell a SQLite result code or a PostgreSQL SQLSTATE.
+[[noreturn]] void rethrow_for(const Migration& m, std::string_view doing) {
+  std::string prefix =
+      std::string(doing) + format_revision(m.revision) + " " + m.name + " failed: ";
+  try {
+    throw;
+  } catch (const Error& e) {
+    throw Error(e.code(), prefix + e.what());
+  } catch (const pg::Error& e) {
+    throw pg::Error(prefix + e.what(), e.sqlstate(), e.connection_lost());
+  }
+}
+
+}  // namespace
+
 void Migrator::upgrade(int target, const StepCallback& on_step) {
   check_known();
   check_upgrade_target(target);
-  db_.exec(std::string(kCreateVersionTable));
-  for (const auto& m : migrations_) {
-    if (m.revision > target) break;
-    Transaction tx(db_);
-    // Read again under the write lock: another process may have migrated meanwhile.
-    if (m.revision <= current()) continue;
-    try {
-      db_.exec(m.up);
-      db_.cached(
-             "INSERT INTO schema_migrations (revision, name, applied_at) "
-             "VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))")
-          .bind(1, m.revision)
-          .bind(2, m.name)
-          .run();
-      tx.commit();
-    } catch (const Error& e) {
-      throw Error(e.code(), "migration " + format_revision(m.revision) + " " + m.name +
-                                " failed: " + e.what());
+  db_.with_schema_lock([&] {
+    db_.create_version_table();
+    for (const auto& m : migrations_) {
+      if (m.revision > target) break;
+      bool applied_now = false;
+      try {
+        db_.transaction([&] {
+          // Read again under the lock: another process may have migrated meanwhile.
+          if (m.revision <= current()) return;
+          db_.exec(script(m, true));
+          db_.record(m);
+          applied_now = true;
+        });
+      } catch (const Error&) {
+        rethrow_for(m, "migration ");
+      } catch (const pg::Error&) {
+        rethrow_for(m, "migration ");
+      }
+      if (applied_now && on_step) on_step(m);
     }
-    if (on_step) on_step(m);
-  }
+  });
 }
 
 void Migrator::downgrade(int target, const StepCallback& on_step) {
   check_known();
   check_downgrade_target(target);
-  for (auto it = migrations_.rbegin(); it != migrations_.rend(); ++it) {
-    const Migration& m = *it;
-    if (m.revision <= target) break;
-    Transaction tx(db_);
-    // Read under the write lock: another process may have reverted it meanwhile.
-    auto done = applied();
-    if (!std::binary_search(done.begin(), done.end(), m.revision)) continue;
-    try {
-      db_.exec(m.down);
-      db_.cached("DELETE FROM schema_migrations WHERE revision = ?1").bind(1, m.revision).run();
-      tx.commit();
-    } catch (const Error& e) {
-      throw Error(e.code(), "reverting migration " + format_revision(m.revision) + " " + m.name +
-                                " failed: " + e.what());
+  db_.with_schema_lock([&] {
+    for (auto it = migrations_.rbegin(); it != migrations_.rend(); ++it) {
+      const Migration& m = *it;
+      if (m.revision <= target) break;
+      bool reverted_now = false;
+      try {
+        db_.transaction([&] {
+          // Read under the lock: another process may have reverted it meanwhile.
+          auto done = applied();
+          if (!std::binary_search(done.begin(), done.end(), m.revision)) return;
+          db_.exec(script(m, false));
+          db_.forget(m.revision);
+          reverted_now = true;
+        });
+      } catch (const Error&) {
+        rethrow_for(m, "reverting migration ");
+      } catch (const pg::Error&) {
+        rethrow_for(m, "reverting migration ");
+      }
+      if (reverted_now && on_step) on_step(m);
     }
-    if (on_step) on_step(m);
-  }
+  });
 }
 
 std::string Migrator::upgrade_sql(int target) {
@@ -273,15 +271,13 @@ std::string Migrator::upgrade_sql(int target) {
   if (target == cur)
     return "-- nothing to upgrade: the database is at " + format_revision(cur) + "\n";
   std::string out = "-- upgrade from " + format_revision(cur) + " to " + format_revision(target) +
-                    "\n" + std::string(kCreateVersionTable);
+                    "\n" + db_.version_table_sql();
   for (const auto& m : migrations_) {
     if (m.revision <= cur) continue;
     if (m.revision > target) break;
-    out += "\n-- " + format_revision(m.revision) + " " + m.name + "\nBEGIN IMMEDIATE;\n";
-    out += terminated(m.up);
-    out += "INSERT INTO schema_migrations (revision, name, applied_at) VALUES (" +
-           std::to_string(m.revision) + ", " + quote(m.name) + ", " + std::string(kNow) +
-           ");\nCOMMIT;\n";
+    out += "\n-- " + format_revision(m.revision) + " " + m.name + "\n" + db_.begin_sql();
+    out += db_.terminated(script(m, true));
+    out += db_.record_sql(m) + "COMMIT;\n";
   }
   return out;
 }
@@ -300,19 +296,32 @@ std::string Migrator::downgrade_sql(int target) {
     const Migration& m = *it;
     if (m.revision <= target) break;
     if (!std::binary_search(done.begin(), done.end(), m.revision)) continue;
-    out += "\n-- " + format_revision(m.revision) + " " + m.name + "\nBEGIN IMMEDIATE;\n";
-    out += terminated(m.down);
-    out += "DELETE FROM schema_migrations WHERE revision = " + std::to_string(m.revision) +
-           ";\nCOMMIT;\n";
+    out += "\n-- " + format_revision(m.revision) + " " + m.name + "\n" + db_.begin_sql();
+    out += db_.terminated(script(m, false));
+    out += db_.forget_sql(m.revision) + "COMMIT;\n";
   }
   return out;
 }
 
+namespace {
+
+void upgrade_to_head(Migrator& migrator, std::string_view where) {
+  migrator.upgrade(migrator.head(), [where](const Migration& m) {
+    spdlog::info("applied schema migration {} {}{}", format_revision(m.revision), m.name, where);
+  });
+}
+
+}  // namespace
+
 void migrate_to_head(Connection& db) {
   Migrator migrator(db, embedded_migrations());
-  migrator.upgrade(migrator.head(), [](const Migration& m) {
-    spdlog::info("applied schema migration {} {}", format_revision(m.revision), m.name);
-  });
+  upgrade_to_head(migrator, "");
+}
+
+void migrate_to_head(pg::Connection& db) {
+  auto schema = postgres_schema(db);
+  Migrator migrator(*schema, embedded_migrations());
+  upgrade_to_head(migrator, " (PostgreSQL)");
 }
 
 }  // namespace catalog::db

@@ -1,22 +1,71 @@
-// Numbered schema migrations (schema/NNNN_name.up.sql / .down.sql, embedded at build time)
-// and the runner that applies and reverts them, tracking applied revisions in a table.
+// Numbered schema migrations (schema/NNNN_name.up.sql / .down.sql for SQLite, and
+// NNNN_name.pg.up.sql / .pg.down.sql for PostgreSQL, embedded at build time) and the runner
+// that applies and reverts them, tracking applied revisions in a table. Both dialects share
+// the revision numbers, so `catalog migrate` speaks of the same revisions on either.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "db/sqlite.hpp"
 
+namespace catalog::pg {
+class Connection;
+}
+
 namespace catalog::db {
+
+enum class Dialect { sqlite, postgresql };
 
 struct Migration {
   int revision;      // 1, 2, ... (the NNNN of the file name)
   std::string name;  // "event_log"
   std::string up;
   std::string down;
+  std::string pg_up;  // the same revision in PostgreSQL's SQL
+  std::string pg_down;
+
+  const std::string& script(Dialect dialect, bool upward) const {
+    if (dialect == Dialect::postgresql) return upward ? pg_up : pg_down;
+    return upward ? up : down;
+  }
 };
+
+// What the runner needs of a database: which revisions it has, and a way to apply or
+// revert one in a transaction of its own. One implementation per dialect.
+class SchemaDatabase {
+ public:
+  virtual ~SchemaDatabase() = default;
+  virtual Dialect dialect() const = 0;
+  // Ascending; empty when the version table does not exist yet.
+  virtual std::vector<int> applied() = 0;
+  virtual void create_version_table() = 0;
+  // Runs `step` in one transaction that holds the database's write lock, so that applied()
+  // read inside it is the truth even when another process migrates at the same time.
+  virtual void transaction(const std::function<void()>& step) = 0;
+  // Runs `body` while this process holds the schema lock (PostgreSQL: an advisory lock, so
+  // that nodes started together migrate one after the other; SQLite: the write lock of each
+  // transaction is enough).
+  virtual void with_schema_lock(const std::function<void()>& body) { body(); }
+  virtual void exec(const std::string& script) = 0;
+  virtual void record(const Migration& m) = 0;
+  virtual void forget(int revision) = 0;
+  // The same steps as SQL text, for `--sql`.
+  virtual std::string version_table_sql() const = 0;
+  virtual std::string begin_sql() const = 0;
+  virtual std::string record_sql(const Migration& m) const = 0;
+  virtual std::string forget_sql(int revision) const = 0;
+  // `script` made safe to follow with another statement.
+  virtual std::string terminated(const std::string& script) const = 0;
+};
+
+// The schema of a SQLite database.
+std::unique_ptr<SchemaDatabase> sqlite_schema(Connection& db);
+// The schema of a PostgreSQL database (the shared log of a cluster).
+std::unique_ptr<SchemaDatabase> postgres_schema(pg::Connection& db);
 
 // The migrations compiled into this binary, ascending by revision (generated source).
 const std::vector<Migration>& embedded_migrations();
@@ -34,6 +83,8 @@ class Migrator {
   using StepCallback = std::function<void(const Migration&)>;
 
   // Throws std::invalid_argument if two migrations share a revision or one is not positive.
+  Migrator(SchemaDatabase& db, const std::vector<Migration>& migrations);
+  // A SQLite database.
   Migrator(Connection& db, const std::vector<Migration>& migrations);
 
   // The highest applied revision, 0 (base) when nothing is applied; may be a revision this
@@ -59,8 +110,8 @@ class Migrator {
   int resolve_upgrade_target(std::string_view spec);
   int resolve_downgrade_target(std::string_view spec);
 
-  // Each revision runs in its own BEGIN IMMEDIATE transaction together with its row in
-  // schema_migrations, so a failure leaves the database at the last good revision.
+  // Each revision runs in its own transaction (SQLite: BEGIN IMMEDIATE) together with its
+  // row in schema_migrations, so a failure leaves the database at the last good revision.
   void upgrade(int target, const StepCallback& on_step = {});
   void downgrade(int target, const StepCallback& on_step = {});
 
@@ -70,16 +121,22 @@ class Migrator {
   std::string downgrade_sql(int target);
 
  private:
+  void sort_and_check();
   void check_upgrade_target(int target);
   void check_downgrade_target(int target);
   std::string known_range() const;
+  const std::string& script(const Migration& m, bool upward) const {
+    return m.script(db_.dialect(), upward);
+  }
 
-  Connection& db_;
+  std::unique_ptr<SchemaDatabase> owned_;
+  SchemaDatabase& db_;
   std::vector<Migration> migrations_;
 };
 
 // What `catalog serve` runs at start: applies every pending embedded migration, logging
 // each one; throws if the database is at a revision newer than this binary knows.
 void migrate_to_head(Connection& db);
+void migrate_to_head(pg::Connection& db);
 
 }  // namespace catalog::db

@@ -1,0 +1,2 @@
+-- Cluster membership and the writer's append function live in the shared PostgreSQL
+-- database only: a single SQLite node is its own writer.

@@ -1,0 +1,2 @@
+-- The read model lives in each node's own SQLite file (CATALOG_READ_MODEL), migrated by
+-- the node itself: this revision has nothing to do in the shared log's database.
