@@ -3,15 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
-#include "actors/fault_log.hpp"
-#include "actors/live_hub.hpp"
+#include "actors/catalog_state.hpp"
 #include "db/sqlite.hpp"
-#include "db/writer.hpp"
 #include "events/decide.hpp"
 #include "events/event_store.hpp"
-#include "events/hash_chain.hpp"
-#include "events/write_model.hpp"
+#include "events/store/sqlite_log.hpp"
+#include "pg/connection.hpp"
 
 namespace catalog::actors {
 
@@ -19,158 +18,306 @@ using flush_atom = caf::atom_constant<caf::atom("flush")>;
 
 using events::DomainError;
 
-struct CatalogState {
-  CatalogState(const std::string& path, bool sql_echo) : writer(path, true, sql_echo) {}
-
-  db::Writer writer;
-  events::EventStore store() { return events::EventStore(writer.get()); }
-  events::WriteModel model;
-  events::Head head{0, std::string(events::genesis_hash)};  // the last committed event
-  metrics::Metrics* metrics = nullptr;
-  FaultLog commit_faults{"catalog: cannot append to the event log; writes are answered 503"};
-  events::Millis last_recorded_at = 0;
-
-  // The batch being gathered: decided events not yet committed, and every command's
-  // answer, in arrival order.
-  bool batch_open = false;
-  std::vector<events::RecordedEvent> pending_events;
-  std::vector<AnsweredCommand> pending_answers;
-};
+void CatalogState::fold(const events::RecordedEvent& e) {
+  model.apply(events::from_json(e.type, nlohmann::json::parse(e.data)), e.recorded_at);
+  last_recorded_at = std::max(last_recorded_at, e.recorded_at);
+  head = events::Head{e.position, e.hash};
+}
 
 namespace {
 
-// Folds events that are in the log but not yet in the write model: the whole log at start,
-// and whatever another writer appended when a commit finds the head moved.
+using Kind = DomainError::Kind;
+
+// Folds events that are in the log but not yet in the write model: whatever another
+// process appended, when a commit finds the head moved.
 void catch_up(CatalogState& s) {
-  s.store().for_each_after(s.head.position, [&s](const events::RecordedEvent& e) {
-    s.model.apply(events::from_json(e.type, nlohmann::json::parse(e.data)), e.recorded_at);
-    s.last_recorded_at = std::max(s.last_recorded_at, e.recorded_at);
-    s.head = events::Head{e.position, e.hash};
-  });
+  s.log->for_each_after(s.head.position, [&s](const events::RecordedEvent& e) { s.fold(e); });
 }
 
 void decide_one(CatalogState& s, CommandRequest& req) {
   auto decision = events::decide(s.model, req.command);
+  events::Outcome outcome;
   if (auto* err = std::get_if<DomainError>(&decision)) {
-    s.pending_answers.push_back({std::move(req.reply), std::move(*err)});
-    return;
+    outcome = std::move(*err);
+  } else {
+    auto& decided = std::get<std::vector<events::Event>>(decision);
+    // Event time never runs backwards in the log, even if the wall clock does.
+    events::Millis now = std::max(events::now_millis(), s.last_recorded_at);
+    s.last_recorded_at = now;
+    for (const auto& e : decided) {
+      events::RecordedEvent rec;
+      rec.stream = events::stream_name(e);
+      rec.version = s.model.next_version(events::resource_of(e), events::entity_id(e));
+      rec.type = events::type_name(e);
+      rec.data = events::to_json(e).dump();
+      rec.recorded_at = now;
+      // Applied at once, so that later commands of the same batch see this one.
+      s.model.apply(e, now);
+      s.pending_events.push_back(std::move(rec));
+    }
+    outcome = events::outcome_of(s.model, req.command, decided);
   }
-  auto& decided = std::get<std::vector<events::Event>>(decision);
-  // Event time never runs backwards in the log, even if the wall clock does.
-  events::Millis now = std::max(events::now_millis(), s.last_recorded_at);
-  s.last_recorded_at = now;
-  for (const auto& e : decided) {
-    events::RecordedEvent rec;
-    rec.stream = events::stream_name(e);
-    rec.version = s.model.next_version(events::resource_of(e), events::entity_id(e));
-    rec.type = events::type_name(e);
-    rec.data = events::to_json(e).dump();
-    rec.recorded_at = now;
-    // Applied at once, so that later commands of the same batch see this one.
-    s.model.apply(e, now);
-    s.pending_events.push_back(std::move(rec));
-  }
-  s.pending_answers.push_back(
-      {std::move(req.reply), events::outcome_of(s.model, req.command, decided)});
+  // The reply moves last: a command that throws above is still answered by the caller.
+  s.decided.push_back(Decided{std::move(req.reply), std::move(outcome), s.pending_events.size(),
+                              std::move(req.idempotency)});
 }
 
-// Undoes the batch's decided events in the write model and turns every answer gathered so
-// far into `error`. The batch stays open for the commands still to come.
+// A decision a client may be given again for its key: not a failure to decide.
+bool worth_keeping(const events::Outcome& o) {
+  const auto* e = std::get_if<DomainError>(&o);
+  return !e || e->kind == Kind::not_found || e->kind == Kind::conflict ||
+         e->kind == Kind::invalid_reference || e->kind == Kind::precondition_failed;
+}
+
+// The position a command's answer names: its last event's, or the head it was decided at.
+int64_t position_of(const CatalogState& s, const Decided& d) {
+  return d.events_end == 0 ? s.head.position : s.pending_events[d.events_end - 1].position;
+}
+
+// Undoes the batch's decided events in the write model and turns every answer decided now
+// into `error`; answers kept from earlier batches stand.
 void fail_batch(CatalogState& s, const DomainError& error) {
   s.model.rollback_batch();
   s.model.begin_batch();
-  for (auto& a : s.pending_answers)
-    a.outcome = error;
+  for (auto& d : s.decided) {
+    if (d.kept_before) continue;
+    d.outcome = error;
+    d.kept.reset();
+    d.events_end = 0;
+  }
   s.pending_events.clear();
 }
 
-// Commits the gathered batch in one transaction. Positions and hashes are given here, at
-// the head the log really has, not when the commands were decided.
+// Commits the batch in one transaction: its events and the answers to its keyed commands.
+// Positions and hashes are given here, at the head the log really has, not when the
+// commands were decided.
 void commit(CatalogState& s) {
-  if (s.pending_events.empty()) return;
-  // While the log refuses writes, each attempt starts on a fresh connection if the old one
-  // is read-only: the file may be writable again by now.
-  if (s.commit_faults.failing()) s.writer.recover();
-  auto store = s.store();
-  db::Transaction txn(s.writer.get());
-  events::Head head = store.head();
-  if (head.position != s.head.position)
-    throw std::runtime_error("the event log was written by another process (head " +
-                             std::to_string(head.position) + ", expected " +
-                             std::to_string(s.head.position) + ")");
+  events::Head head = s.head;
   for (auto& rec : s.pending_events) {
     rec.position = ++head.position;
     rec.hash = events::chain_hash(head.hash, rec);
     head.hash = rec.hash;
-    store.append(rec);
   }
-  txn.commit();
+  std::vector<events::KeptAnswer> keep;
+  for (auto& d : s.decided) {
+    if (!d.idempotency || d.kept_before || !worth_keeping(d.outcome)) continue;
+    d.kept = d.idempotency->render(d.outcome, position_of(s, d));
+    d.kept->key = d.idempotency->key;
+    d.kept->fingerprint = d.idempotency->fingerprint;
+    keep.push_back(*d.kept);
+  }
+  if (s.pending_events.empty() && keep.empty()) return;
+  // While the log refuses writes, each attempt starts on a fresh connection if that helps
+  // (a SQLite file that was read-only may be writable again by now).
+  if (s.commit_faults.failing()) s.log->recover();
+  s.log->append(s.head, s.pending_events, keep);
   s.head = std::move(head);
+  if (s.node) {
+    // The append function checked the lock: as good as a ping.
+    s.node->saw_head(s.head.position);
+    s.node->lease_confirmed();
+  }
 }
 
-using CatalogActor = caf::stateful_actor<std::shared_ptr<CatalogState>>;
-
-// Commits the open batch, if any, and hands it to the projector, which answers it.
-void flush(CatalogActor* self, const caf::actor& projector, const caf::actor& hub) {
-  auto& s = *self->state;
-  if (!s.batch_open) return;
-  s.batch_open = false;
+// Answers kept for more than 24 hours are forgotten once an hour, by the writer.
+void purge_kept_answers(CatalogState& s) {
+  auto now = std::chrono::steady_clock::now();
+  if (now < s.next_purge) return;
+  s.next_purge = now + std::chrono::hours(1);
   try {
-    commit(s);
-    if (!s.pending_events.empty()) s.commit_faults.succeeded();
-    if (s.metrics) s.metrics->batch_committed(s.pending_answers.size(), s.pending_events.size());
+    s.log->forget_old_answers();
   } catch (const std::exception& ex) {
-    if (s.metrics) s.metrics->commit_failed();
-    s.commit_faults.failed(ex.what());
-    fail_batch(s, DomainError{DomainError::Kind::unavailable,
-                              "the change could not be recorded: the event log is not "
-                              "writable right now; nothing was changed"});
+    spdlog::warn("catalog: cannot forget old idempotency keys: {}", ex.what());
+  }
+}
+
+// Commits what failed to commit, if it can, and says what the clients are told.
+DomainError failure(CatalogState& s, const std::exception& ex) {
+  if (s.metrics) s.metrics->commit_failed();
+  if (s.shared_log) {
+    // A writer that lost its place steps down; the tail brings whatever is in the log.
+    if (dynamic_cast<const events::store::Fenced*>(&ex)) {
+      step_down(s, ex.what(), false);
+      return DomainError{Kind::not_writer,
+                         "this node is no longer the writer; nothing was changed: retry"};
+    }
+    bool lost =
+        dynamic_cast<const events::store::OutcomeUnknown*>(&ex) || !s.shared_log->connected();
+    if (lost) {
+      step_down(s, ex.what(), true);
+      return DomainError{Kind::outcome_unknown,
+                         "the connection to the event log was lost during the commit: the "
+                         "change may or may not be recorded; retry with the same "
+                         "Idempotency-Key"};
+    }
+  }
+  s.commit_faults.failed(ex.what());
+  if (!s.shared_log) {
     try {
       catch_up(s);
     } catch (const std::exception& again) {
       spdlog::error("catalog: cannot read the event log: {}", again.what());
     }
   }
+  return DomainError{Kind::unavailable,
+                     "the change could not be recorded: the event log is not writable right "
+                     "now; nothing was changed"};
+}
+
+using KeptByKey = std::unordered_map<std::string, events::KeptAnswer>;
+
+// The answers kept from earlier batches for the keys of these requests: one read for the
+// whole batch, however many of its commands carry a key.
+KeptByKey kept_answers(CatalogState& s, const std::vector<CommandRequest>& requests) {
+  std::vector<std::string> keys;
+  for (const auto& r : requests) {
+    if (r.idempotency) keys.push_back(r.idempotency->key);
+  }
+  KeptByKey kept;
+  if (keys.empty()) return kept;
+  for (auto& a : s.log->find_answers(keys))
+    kept.emplace(a.key, std::move(a));
+  return kept;
+}
+
+// Answers what the keys already answer (an earlier batch's answer, a key reused for another
+// request, the same key twice in this batch) and leaves the rest to be decided.
+void answer_from_keys(CatalogState& s, std::vector<CommandRequest>& requests, const KeptByKey& kept,
+                      std::vector<CommandRequest>& to_decide) {
+  std::unordered_map<std::string, std::string> first_use;  // key -> fingerprint
+  auto reused = [](const events::IdempotencyRequest& i) {
+    return DomainError{Kind::key_reused,
+                       "Idempotency-Key " + i.key +
+                           " was first sent with another request (method, path or body); "
+                           "use a new key for a new request"};
+  };
+  for (auto& r : requests) {
+    if (!r.idempotency) {
+      to_decide.push_back(std::move(r));
+      continue;
+    }
+    const auto& i = *r.idempotency;
+    if (auto k = kept.find(i.key); k != kept.end()) {
+      bool same = k->second.fingerprint == i.fingerprint;
+      Decided d{std::move(r.reply), events::Deleted{}, 0, std::move(r.idempotency)};
+      if (same) {
+        d.kept = k->second;
+        d.kept_before = true;
+      } else {
+        d.outcome = reused(*d.idempotency);
+      }
+      s.decided.push_back(std::move(d));
+      continue;
+    }
+    auto [at, first] = first_use.emplace(i.key, i.fingerprint);
+    if (!first) {
+      // One key, one decision: it gets the answer its first use in this batch gets.
+      bool same = at->second == i.fingerprint;
+      Decided d{std::move(r.reply), events::Deleted{}, 0, std::move(r.idempotency)};
+      if (same) {
+        d.repeat = true;
+      } else {
+        d.outcome = reused(*d.idempotency);
+      }
+      s.decided.push_back(std::move(d));
+      continue;
+    }
+    to_decide.push_back(std::move(r));
+  }
+}
+
+// Decides the queued commands in arrival order, commits them in one transaction and hands
+// the batch to the projector, which answers them once the read model shows it.
+void flush(CatalogActor* self, const caf::actor& projector) {
+  auto& s = *self->state;
+  if (!s.flush_queued) return;
+  s.flush_queued = false;
+  auto requests = std::move(s.queue);
+  s.queue.clear();
+  if (requests.empty()) return;
+  if (!s.accepts_commands()) {
+    for (auto& r : requests)
+      r.reply({DomainError{Kind::not_writer, "this node is not the writer; nothing was changed"},
+               s.head.position, std::nullopt});
+    return;
+  }
+  KeptByKey kept;
+  try {
+    kept = kept_answers(s, requests);
+  } catch (const std::exception& ex) {
+    auto error = failure(s, ex);
+    for (auto& r : requests)
+      r.reply({error, s.head.position, std::nullopt});
+    return;
+  }
+  std::vector<CommandRequest> to_decide;
+  answer_from_keys(s, requests, kept, to_decide);
+  s.model.begin_batch();
+  try {
+    for (auto& req : to_decide) {
+      size_t answered = s.decided.size();
+      try {
+        decide_one(s, req);
+      } catch (const std::exception& ex) {
+        // The write model and an event disagree: a bug. The whole batch is undone, since
+        // the partly applied command may have touched what others decided against.
+        spdlog::critical("catalog: deciding a command failed: {}", ex.what());
+        if (s.decided.size() == answered)
+          s.decided.push_back(Decided{std::move(req.reply), DomainError{}, 0});
+        fail_batch(s, DomainError{Kind::internal, "internal error"});
+      }
+    }
+    commit(s);
+    if (!s.pending_events.empty()) s.commit_faults.succeeded();
+    if (s.metrics) s.metrics->batch_committed(s.decided.size(), s.pending_events.size());
+  } catch (const std::exception& ex) {
+    fail_batch(s, failure(s, ex));
+  }
   s.model.commit_batch();
+  if (!s.shared_log) purge_kept_answers(s);
+
+  // A repeated key gets the answer its first use got, decided or refused.
+  std::unordered_map<std::string, const Decided*> by_key;
+  for (const auto& d : s.decided) {
+    if (d.idempotency && !d.kept_before && !d.repeat) by_key.emplace(d.idempotency->key, &d);
+  }
+  std::vector<AnsweredCommand> answers;
+  answers.reserve(s.decided.size());
+  for (auto& d : s.decided) {
+    const Decided* source = &d;
+    if (d.repeat) source = by_key.at(d.idempotency->key);
+    int64_t position = source->kept ? source->kept->position : position_of(s, *source);
+    answers.push_back({std::move(d.reply), {source->outcome, position, source->kept}});
+  }
   auto committed =
       std::make_shared<const std::vector<events::RecordedEvent>>(std::move(s.pending_events));
   s.pending_events.clear();
-  if (!committed->empty()) self->send(hub, Published{committed});
-  self->send(projector, ProjectBatch{std::move(committed), std::move(s.pending_answers)});
-  s.pending_answers.clear();
+  s.decided.clear();
+  self->send(projector, ProjectBatch{std::move(committed), std::move(answers)});
 }
 
-caf::behavior catalog(CatalogActor* self, std::shared_ptr<CatalogState> state, caf::actor projector,
-                      caf::actor hub) {
+caf::behavior catalog(CatalogActor* self, std::shared_ptr<CatalogState> state,
+                      caf::actor projector) {
   self->state = std::move(state);
+  if (self->state->shared_log) start_role(self, projector);
   return {
       [self](CommandRequest& req) {
         auto& s = *self->state;
-        if (!s.batch_open) {
-          s.batch_open = true;
-          s.model.begin_batch();
+        s.queue.push_back(std::move(req));
+        if (!s.flush_queued) {
+          s.flush_queued = true;
           // Queued behind the commands already in the mailbox: they all join this batch.
           self->send(self, flush_atom::value);
         }
-        size_t answered = s.pending_answers.size();
-        try {
-          decide_one(s, req);
-        } catch (const std::exception& ex) {
-          // The write model and an event disagree: a bug. The whole batch is undone, since
-          // the partly applied command may have touched what others decided against.
-          spdlog::critical("catalog: deciding a command failed: {}", ex.what());
-          if (s.pending_answers.size() == answered)
-            s.pending_answers.push_back({std::move(req.reply), DomainError{}});
-          fail_batch(s, DomainError{DomainError::Kind::internal, "internal error"});
-        }
       },
-      [self, projector, hub](flush_atom) { flush(self, projector, hub); },
-      [self, projector, hub](stop_atom) {
+      [self, projector](flush_atom) { flush(self, projector); },
+      [self, projector](tail_atom) { follow(self, projector); },
+      [self, projector](lease_atom) { check_lease(self, projector); },
+      [self, projector](stop_atom) {
         // Queued behind every command the server sent: answer them all, then stop the
-        // projector and the hub behind their batch, so nothing decided is left unanswered.
-        flush(self, projector, hub);
+        // projector (and the hub behind it), so nothing decided is left unanswered.
+        flush(self, projector);
         self->send(projector, stop_atom::value);
-        self->send(hub, stop_atom::value);
         self->quit();
       },
   };
@@ -179,16 +326,36 @@ caf::behavior catalog(CatalogActor* self, std::shared_ptr<CatalogState> state, c
 }  // namespace
 
 std::shared_ptr<CatalogState> open_catalog(const std::string& path, bool sql_echo) {
-  auto s = std::make_shared<CatalogState>(path, sql_echo);
+  auto s =
+      std::make_shared<CatalogState>(std::make_unique<events::store::SqliteLog>(path, sql_echo));
   catch_up(*s);
   return s;
 }
 
+std::shared_ptr<CatalogState> open_cluster_catalog(const std::string& read_model_path,
+                                                   std::unique_ptr<events::store::PostgresLog> log,
+                                                   cluster::NodeState& node,
+                                                   std::shared_ptr<std::atomic<bool>> tail_woken) {
+  auto* shared = log.get();
+  auto s = std::make_shared<CatalogState>(std::move(log));
+  s->shared_log = shared;
+  s->node = &node;
+  s->tail_woken = std::move(tail_woken);
+  // The node's own copy of the log, which the projector keeps beside the read tables: the
+  // write model starts where the read model is, and the tail goes on from there.
+  db::Connection local(read_model_path, db::OpenMode::read_only);
+  events::EventStore(local).for_each_after(0, [&s](const events::RecordedEvent& e) { s->fold(e); });
+  node.saw_head(s->head.position);
+  return s;
+}
+
 caf::actor spawn_catalog(caf::actor_system& sys, std::shared_ptr<CatalogState> state,
-                         caf::actor projector, caf::actor hub, metrics::Metrics& metrics) {
+                         caf::actor projector, const projections::ReadPosition& read_position,
+                         metrics::Metrics& metrics) {
   state->metrics = &metrics;
+  state->read_position = &read_position;
   // Detached: commits block on fsync and must not hold a scheduler thread.
-  return sys.spawn<caf::detached>(catalog, std::move(state), std::move(projector), std::move(hub));
+  return sys.spawn<caf::detached>(catalog, std::move(state), std::move(projector));
 }
 
 }  // namespace catalog::actors

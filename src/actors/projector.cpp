@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "actors/fault_log.hpp"
+#include "actors/live_hub.hpp"
 #include "db/sqlite.hpp"
 #include "db/writer.hpp"
 #include "events/event_store.hpp"
@@ -22,10 +23,13 @@ using drain_atom = caf::atom_constant<caf::atom("drain")>;
 struct ProjectorState {
   // The read model can be rebuilt from the log, so its commits need not wait for fsync:
   // after a power loss the checkpoint rolls back with the rows and the log is re-applied.
-  ProjectorState(const std::string& path, bool sql_echo) : writer(path, false, sql_echo) {}
+  ProjectorState(const std::string& path, bool sql_echo, bool mirror,
+                 projections::ReadPosition& position)
+      : writer(path, false, sql_echo), mirror_log(mirror), read_position(position) {}
 
   projections::CatalogProjection projection() {
     projections::CatalogProjection p(writer.get());
+    p.mirror_log(mirror_log);
     p.record_changes(&changes);
     p.before_commit([cache = products](const projections::FilterChanges& batch) {
       cache->before_commit(batch.products, batch.names);
@@ -39,6 +43,7 @@ struct ProjectorState {
     try {
       int64_t at = projection().checkpoint();
       products->after_commit(at);
+      read_position.advance(at);
       if (filters->loaded())
         filters->refresh(writer.get(), changes, at);
       else if (serving)
@@ -62,6 +67,8 @@ struct ProjectorState {
   }
 
   db::Writer writer;
+  bool mirror_log;
+  projections::ReadPosition& read_position;
   std::shared_ptr<projections::FilterIndex> filters = std::make_shared<projections::FilterIndex>();
   std::shared_ptr<projections::ProductCache> products =
       std::make_shared<projections::ProductCache>();
@@ -76,11 +83,15 @@ struct ProjectorState {
   FaultLog faults{"projection: cannot apply committed events; their answers wait"};
 };
 
-std::shared_ptr<ProjectorState> open_projector(const std::string& path, bool sql_echo) {
-  auto s = std::make_shared<ProjectorState>(path, sql_echo);
+std::shared_ptr<ProjectorState> open_projector(const std::string& path, bool sql_echo,
+                                               bool mirror_log,
+                                               projections::ReadPosition& read_position) {
+  auto s = std::make_shared<ProjectorState>(path, sql_echo, mirror_log, read_position);
   s->catch_up();
   s->filters->load(s->writer.get());
-  s->products->after_commit(s->projection().checkpoint());
+  int64_t at = s->projection().checkpoint();
+  s->products->after_commit(at);
+  read_position.advance(at);
   s->serving = true;
   return s;
 }
@@ -90,7 +101,7 @@ namespace {
 // Applies every waiting batch in one transaction, then answers them all: the projector's
 // own group commit. Under load several batches of the catalog wait by the time it runs,
 // and one commit (its WAL frames) serves them together.
-void drain(ProjectorState& s) {
+void drain(ProjectorState& s, const caf::actor& hub) {
   if (s.waiting.empty()) return;
   std::vector<events::RecordedEvent> fresh;
   for (int attempt = 0;; ++attempt) {
@@ -115,21 +126,28 @@ void drain(ProjectorState& s) {
   }
   s.projection().apply_batch(fresh);
   s.sync_filters();
+  // Readers waiting for a position were woken in sync_filters; then the live streams, then
+  // the clients whose commands these were: each sees the read model already showing it.
+  if (!fresh.empty()) {
+    caf::anon_send(
+        hub,
+        Published{std::make_shared<const std::vector<events::RecordedEvent>>(std::move(fresh))});
+  }
   for (auto& batch : s.waiting) {
     for (auto& a : batch.answers)
-      a.reply(std::move(a.outcome));
+      a.reply(std::move(a.result));
   }
   s.waiting.clear();
 }
 
 caf::behavior projector(caf::stateful_actor<std::shared_ptr<ProjectorState>>* self,
-                        std::shared_ptr<ProjectorState> state) {
+                        std::shared_ptr<ProjectorState> state, caf::actor hub) {
   self->state = std::move(state);
-  auto attempt = [self] {
+  auto attempt = [self, hub] {
     auto& s = *self->state;
     try {
       if (s.faults.failing()) s.writer.recover();
-      drain(s);
+      drain(s, hub);
       s.faults.succeeded();
     } catch (const std::exception& ex) {
       // A batch that did not commit may have emptied some of the cache; until the next
@@ -160,7 +178,7 @@ caf::behavior projector(caf::stateful_actor<std::shared_ptr<ProjectorState>>* se
         self->state->retry_scheduled = false;
         attempt();
       },
-      [self, attempt](stop_atom) {
+      [self, attempt, hub](stop_atom) {
         // The catalog sends stop after its last batch, which may still wait for its drain.
         if (!self->state->waiting.empty()) attempt();
         if (!self->state->waiting.empty())
@@ -168,6 +186,7 @@ caf::behavior projector(caf::stateful_actor<std::shared_ptr<ProjectorState>>* se
               "projection: stopping with {} batches not applied; the next start applies "
               "them from the log",
               self->state->waiting.size());
+        self->send(hub, stop_atom::value);
         self->quit();
       },
   };
@@ -183,9 +202,10 @@ std::shared_ptr<projections::ProductCache> product_cache(const ProjectorState& s
   return state.products;
 }
 
-caf::actor spawn_projector(caf::actor_system& sys, std::shared_ptr<ProjectorState> state) {
+caf::actor spawn_projector(caf::actor_system& sys, std::shared_ptr<ProjectorState> state,
+                           caf::actor hub) {
   // Detached: the actor blocks on SQLite and must not hold a scheduler thread.
-  return sys.spawn<caf::detached>(projector, std::move(state));
+  return sys.spawn<caf::detached>(projector, std::move(state), std::move(hub));
 }
 
 }  // namespace catalog::actors

@@ -4,9 +4,13 @@
 
 #include <string>
 
+#include "app/config.hpp"
+
 namespace catalog::app {
 
-// Returns the exit status. Running it again adds nothing that is already there.
-int run_seed(const std::string& database_path);
+// Returns the exit status. Running it again adds nothing that is already there. On a
+// single node it runs the commands itself; on a cluster it sends them through the API of
+// the node at CATALOG_NODE_URL (which forwards them to the writer).
+int run_seed(const Config& config);
 
 }  // namespace catalog::app

@@ -13,6 +13,9 @@ struct DomainError {
     precondition_failed,  // If-Match does not match the current version
     unavailable,          // the log could not be written (disk full, read-only, locked)
     internal,             // a bug: the state and an event disagree
+    not_writer,           // a cluster node that does not hold the writer lock (any more)
+    outcome_unknown,      // the connection to the log was lost during the commit
+    key_reused,           // an Idempotency-Key first sent with another request
   };
   Kind kind;
   std::string detail;

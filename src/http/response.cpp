@@ -59,9 +59,18 @@ Response domain_error_response(const Request& req, const events::DomainError& er
     case Kind::precondition_failed:
       status = beast_http::status::precondition_failed;
       break;
+    case Kind::key_reused:
+      // FastAPI's form of a 422: the header is the field in error.
+      return parameter_error(req, "header", "idempotency-key", error.detail,
+                             "value_error.idempotency_key_reused");
     case Kind::unavailable:
-      status = beast_http::status::service_unavailable;
-      break;
+    case Kind::not_writer:
+    case Kind::outcome_unknown: {
+      // Retrying is the cure for each of these; with an Idempotency-Key it is safe.
+      auto res = error_response(req, beast_http::status::service_unavailable, error.detail);
+      res.set(beast_http::field::retry_after, "1");
+      return res;
+    }
     case Kind::internal:
       status = beast_http::status::internal_server_error;
       break;

@@ -5,17 +5,24 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "db/thread_connections.hpp"
 #include "events/command.hpp"
+#include "events/command_result.hpp"
 #include "events/recorded_event.hpp"
-#include "events/views.hpp"
 #include "http/connection_count.hpp"
 #include "metrics/metrics.hpp"
 #include "projections/filter_index.hpp"
 #include "projections/product_cache.hpp"
+#include "projections/read_position.hpp"
+
+namespace catalog::cluster {
+class NodeState;
+class Forwarder;
+}  // namespace catalog::cluster
 
 namespace catalog::http {
 
@@ -30,8 +37,9 @@ struct LiveEvents {
   std::function<void(uint64_t id)> unsubscribe;
 };
 
-// The reply is called once, from another thread, with the command's outcome.
-using Submit = std::function<void(events::Command, std::function<void(events::Outcome)> reply)>;
+// The reply is called once, from another thread, with the command's result.
+using Submit = std::function<void(events::Command, std::optional<events::IdempotencyRequest>,
+                                  std::function<void(events::CommandResult)> reply)>;
 
 struct Services {
   Submit submit;
@@ -45,6 +53,15 @@ struct Services {
   metrics::Metrics* metrics = nullptr;
   const ConnectionCount* connections = nullptr;
   bool notifications = false;  // the notifier runs (its queue is in /metrics)
+  // The read model's position (Catalog-Position, Catalog-Min-Position); null in tests.
+  projections::ReadPosition* read_position = nullptr;
+  // This node's URL in /cluster: CATALOG_NODE_URL, or where a single node listens.
+  std::string node_url;
+  // A cluster node: its place in the cluster, and the client that forwards mutations to the
+  // writer. Null on a single SQLite node.
+  cluster::NodeState* node = nullptr;
+  cluster::Forwarder* forwarder = nullptr;
+  std::string postgres_url;  // the shared log, for the audit
 };
 
 }  // namespace catalog::http

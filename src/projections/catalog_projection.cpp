@@ -5,6 +5,7 @@
 #include <string>
 
 #include "events/event.hpp"
+#include "events/event_store.hpp"
 #include "text/casefold.hpp"
 
 namespace catalog::projections {
@@ -74,6 +75,7 @@ void CatalogProjection::apply_batch(const std::vector<RecordedEvent>& batch) {
     if (e.position != at + 1)
       throw std::logic_error("projection at " + std::to_string(at) + " cannot apply event " +
                              std::to_string(e.position));
+    if (mirror_log_) EventStore(db_).append(e);
     apply(e);
     at = e.position;
   }

@@ -41,6 +41,9 @@ class CatalogProjection {
   void apply(const events::RecordedEvent& e, const DecodedEvent& decoded);
   static DecodedEvent decode(const events::RecordedEvent& e);
   void set_checkpoint(int64_t position);
+  // Makes apply_batch() also append each event to the events table: the copy of a cluster's
+  // log that a node keeps in its read model file, in step with the rows it produced.
+  void mirror_log(bool on) { mirror_log_ = on; }
   // Makes apply_batch() add to `changes` what each committed batch changed for the filter
   // index (nothing for a batch that was rolled back); null stops it.
   void record_changes(FilterChanges* changes) { changes_ = changes; }
@@ -53,6 +56,7 @@ class CatalogProjection {
 
  private:
   db::Connection& db_;
+  bool mirror_log_ = false;
   FilterChanges* changes_ = nullptr;
   FilterChanges batch_changes_;  // of the batch being applied, kept only if it commits
   std::function<void(const FilterChanges&)> before_commit_;

@@ -142,8 +142,9 @@ Outcome fake_outcome(const Command& command) {
 http::Services fake_services(SeededCatalog& catalog) {
   static metrics::Metrics metrics;
   http::Services s;
-  s.submit = [](Command command, std::function<void(Outcome)> reply) {
-    reply(fake_outcome(command));
+  s.submit = [](Command command, std::optional<catalog::events::IdempotencyRequest>,
+                std::function<void(catalog::events::CommandResult)> reply) {
+    reply({fake_outcome(command), 0, std::nullopt});
   };
   s.reads = &catalog.reads();
   // Inline: the audit then answers before dispatch returns, like every other route here.
