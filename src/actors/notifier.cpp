@@ -7,6 +7,7 @@
 #include <random>
 
 #include "actors/projector.hpp"
+#include "cluster/node_state.hpp"
 #include "db/sqlite.hpp"
 #include "db/writer.hpp"
 #include "events/event_store.hpp"
@@ -35,6 +36,10 @@ struct NotifierState {
   notify::TelegramClient client;
   metrics::Metrics& metrics;
   int64_t checkpoint = 0;
+  // A cluster node: the connection to the shared checkpoint, and whether the notifier has
+  // been holding back (not the writer, or its lease not fresh).
+  std::unique_ptr<pg::Connection> shared;
+  bool paused = true;
   std::deque<events::RecordedEvent> queue;  // read from the log, not yet delivered
   int attempts = 0;                         // failed sends of queue.front()
   bool waiting = false;                     // a retry is scheduled: wake-ups change nothing
@@ -46,6 +51,11 @@ struct NotifierState {
 std::shared_ptr<NotifierState> open_notifier(const NotifierSettings& settings,
                                              metrics::Metrics& metrics) {
   auto s = std::make_shared<NotifierState>(settings, metrics);
+  if (settings.node) {
+    spdlog::info("notifier: sends while this node is the writer, to {}", s->client.redacted_url());
+    return s;
+  }
+  s->paused = false;
   s->checkpoint = read_checkpoint(s->writer.get());
   if (s->checkpoint < 0) {
     s->checkpoint = events::EventStore(s->writer.get()).head().position;
@@ -77,9 +87,43 @@ void retry_later(NotifierActor* self, std::chrono::milliseconds delay) {
   self->delayed_send(self, delay, retry_atom::value);
 }
 
+pg::Connection& shared(NotifierState& s) {
+  if (!s.shared || !s.shared->ok())
+    s.shared = std::make_unique<pg::Connection>(
+        pg::ConnectOptions{*s.settings.postgres_url, "catalog-notifier"});
+  return *s.shared;
+}
+
+// On a cluster: true while this node may send. After a pause the checkpoint is read again:
+// another writer may have moved it meanwhile.
+bool may_send(NotifierActor* self) {
+  auto& s = *self->state;
+  if (!s.settings.node) return true;
+  if (!s.settings.node->lease_fresh(std::chrono::seconds(2))) {
+    s.paused = true;
+    retry_later(self, std::chrono::milliseconds(500));
+    return false;
+  }
+  if (s.paused) {
+    auto& db = shared(s);
+    notify::start_checkpoint(db, events::EventStore(s.writer.get()).head().position);
+    s.checkpoint = notify::read_checkpoint(db);
+    s.queue.clear();
+    s.attempts = 0;
+    s.paused = false;
+    spdlog::info("notifier: this node is the writer: messages resume after position {}",
+                 s.checkpoint);
+  }
+  return true;
+}
+
 void delivered(NotifierState& s) {
   s.checkpoint = s.queue.front().position;
-  write_checkpoint(s.writer.get(), s.checkpoint);
+  if (s.settings.node) {
+    write_checkpoint(shared(s), s.checkpoint);
+  } else {
+    write_checkpoint(s.writer.get(), s.checkpoint);
+  }
   s.queue.pop_front();
   s.attempts = 0;
 }
@@ -90,6 +134,7 @@ void pump(NotifierActor* self) {
   auto& s = *self->state;
   if (s.waiting) return;
   try {
+    if (!may_send(self)) return;
     {
       events::EventStore store(s.writer.get());
       if (s.queue.empty()) {
@@ -128,6 +173,7 @@ void pump(NotifierActor* self) {
     ++s.attempts;
     spdlog::error("notifier: {}", ex.what());
     s.writer.recover();
+    s.shared.reset();
     retry_later(self, backoff(s));
   }
 }

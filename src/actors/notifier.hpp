@@ -5,6 +5,12 @@
 // Telegram gave, a permanent refusal is logged, counted and skipped. It reads the log
 // itself, so writers never wait for it.
 //
+// On a cluster node it reads the node's copy of the log and sends only while the node is
+// the writer and its lock answered a ping within the last 2 s; its checkpoint lives in the
+// shared database, read again each time it may send after a pause, and only moved forward.
+// So a new writer's notifier carries on where the old one stopped, and an old writer that
+// was paused and wakes up sends nothing.
+//
 // Accepts: wake_atom (new events were committed), stop_atom.
 #pragma once
 
@@ -12,9 +18,14 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "metrics/metrics.hpp"
+
+namespace catalog::cluster {
+class NodeState;
+}
 
 namespace catalog::actors {
 
@@ -25,6 +36,9 @@ struct NotifierSettings {
   std::string api_base;
   std::string bot_token;
   std::string chat_id;
+  // A cluster node: the shared database (the checkpoint) and the node's role.
+  std::optional<std::string> postgres_url;
+  cluster::NodeState* node = nullptr;
   std::chrono::milliseconds send_timeout{std::chrono::seconds(10)};
   std::chrono::milliseconds first_backoff{500};
   std::chrono::milliseconds max_backoff{std::chrono::seconds(60)};

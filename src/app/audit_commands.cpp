@@ -8,9 +8,11 @@
 #include <iostream>
 #include <memory>
 
+#include "app/progress.hpp"
 #include "db/migrations.hpp"
 #include "db/sqlite.hpp"
 #include "events/event_store.hpp"
+#include "events/store/postgres_log.hpp"
 #include "http/json_render.hpp"
 #include "projections/replay.hpp"
 #include "projections/verify.hpp"
@@ -28,41 +30,6 @@ std::unique_ptr<db::Connection> open_existing(const std::string& path, db::OpenM
   db::wait_when_busy(*conn);
   return conn;
 }
-
-// Draws progress on a terminal; elsewhere (a log, a pipe) prints a line every tenth.
-class Progress {
- public:
-  explicit Progress(std::string verb) : verb_(std::move(verb)), tty_(isatty(STDERR_FILENO)) {}
-
-  void operator()(int64_t done, int64_t total) {
-    double seconds = elapsed();
-    double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
-    int percent = total > 0 ? static_cast<int>(100 * done / total) : 100;
-    if (tty_) {
-      constexpr int width = 30;
-      int filled = width * percent / 100;
-      std::fprintf(stderr, "\r%s [%s%s] %3d%% %lld/%lld events, %.0f events/s", verb_.c_str(),
-                   std::string(filled, '#').c_str(), std::string(width - filled, '-').c_str(),
-                   percent, static_cast<long long>(done), static_cast<long long>(total), rate);
-      if (done >= total) std::fputc('\n', stderr);
-    } else if (percent / 10 > last_decile_ || done >= total) {
-      last_decile_ = percent / 10;
-      std::fprintf(stderr, "%s: %lld/%lld events (%d%%), %.0f events/s\n", verb_.c_str(),
-                   static_cast<long long>(done), static_cast<long long>(total), percent, rate);
-    }
-    std::fflush(stderr);
-  }
-
-  double elapsed() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  }
-
- private:
-  std::string verb_;
-  bool tty_;
-  int last_decile_ = -1;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-};
 
 }  // namespace
 
@@ -94,12 +61,28 @@ int run_replay(const std::string& path) {
   return 0;
 }
 
-int run_verify(const AuditOptions& o, const std::string& path) {
-  auto db = open_existing(path, db::OpenMode::read_only);
+int run_verify(const AuditOptions& o, const Config& config) {
   std::optional<projections::Digest> digest;
   if (o.digest_position) digest = projections::Digest{*o.digest_position, *o.digest_hash};
   Progress progress("verify");
-  auto report = projections::verify(*db, digest, std::ref(progress));
+  std::unique_ptr<db::Connection> db;
+  std::unique_ptr<events::store::PostgresLog> shared;
+  if (config.postgres_url) {
+    shared = std::make_unique<events::store::PostgresLog>(*config.postgres_url, false);
+    shared->connect();
+    if (std::filesystem::exists(config.read_model_path)) {
+      db = open_existing(config.read_model_path, db::OpenMode::read_only);
+    } else {
+      // No node here: the shared log's chain alone, against an empty read model.
+      std::cerr << "verify: no read model at " << config.read_model_path
+                << "; checking the shared log only" << std::endl;
+      db = std::make_unique<db::Connection>(":memory:", db::OpenMode::read_write_create);
+      db::migrate_to_head(*db);
+    }
+  } else {
+    db = open_existing(config.database_path, db::OpenMode::read_only);
+  }
+  auto report = projections::verify(*db, digest, std::ref(progress), shared.get());
   std::cout << projections::to_json(report).dump() << std::endl;
   if (!report.ok) {
     std::cerr << "verify: FAILED at position " << report.failed_at.value_or(0) << ": "
@@ -109,10 +92,22 @@ int run_verify(const AuditOptions& o, const std::string& path) {
   return 0;
 }
 
-int run_events(const AuditOptions& o, const std::string& path) {
-  auto db = open_existing(path, db::OpenMode::read_only);
-  events::EventStore store(*db);
+int run_events(const AuditOptions& o, const Config& config) {
   auto print = [](const events::RecordedEvent& e) { std::cout << http::render(e) << '\n'; };
+  if (config.postgres_url) {
+    events::store::PostgresLog shared(*config.postgres_url, false);
+    shared.connect();
+    if (o.stream) {
+      for (const auto& e : shared.read_stream(*o.stream, o.after))
+        print(e);
+    } else {
+      shared.for_each_after(o.after, print, INT64_MAX);
+    }
+    std::cout.flush();
+    return 0;
+  }
+  auto db = open_existing(config.database_path, db::OpenMode::read_only);
+  events::EventStore store(*db);
   if (o.stream) {
     for (const auto& e : store.read_stream(*o.stream, o.after, INT64_MAX))
       print(e);

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "app/config.hpp"
+
 namespace catalog::app {
 
 struct AuditOptions {
@@ -24,8 +26,11 @@ struct AuditCommands {
 AuditCommands add_audit_commands(CLI::App& app, AuditOptions& options);
 
 // Each returns the exit status: 0 done (verify: the log and the read model hold), 1 not.
+// On PostgreSQL, replay rebuilds the node's read model from its copy of the log, verify
+// checks the shared log's chain and the node's read model (if it has one) against it, and
+// events reads the shared log.
 int run_replay(const std::string& database_path);
-int run_verify(const AuditOptions& options, const std::string& database_path);
-int run_events(const AuditOptions& options, const std::string& database_path);
+int run_verify(const AuditOptions& options, const Config& config);
+int run_events(const AuditOptions& options, const Config& config);
 
 }  // namespace catalog::app

@@ -1,11 +1,16 @@
 #include "app/config.hpp"
 
+#include <libpq-fe.h>
+
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <charconv>
 #include <cstdint>
 #include <fstream>
 #include <optional>
 #include <sstream>
+
+#include "pg/connection.hpp"
 
 extern char** environ;
 
@@ -47,7 +52,7 @@ std::string shown(const std::string& value) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
   }
   if (v.size() > 120) v = v.substr(0, 120) + "...";
-  return v;
+  return pg::redacted(v);
 }
 
 bool parse_bool(const std::string& key, const std::string& v) {
@@ -122,12 +127,64 @@ std::string database_path_from_url(const std::string& url) {
     return path;  // "sqlite:////abs/x.db" leaves "/abs/x.db", as SQLAlchemy reads it
   }
   throw ConfigError("DATABASE_URL=" + shown(url) +
-                    " is not supported: use sqlite:///PATH (e.g. sqlite:///./catalog.db)");
+                    " is not supported: use sqlite:///PATH (e.g. sqlite:///./catalog.db) or "
+                    "postgresql://USER:PASSWORD@HOST:PORT/DBNAME");
+}
+
+std::optional<std::string> postgres_url_from(const std::string& url) {
+  for (std::string_view scheme : {"postgresql://", "postgres://", "postgresql+psycopg://",
+                                  "postgresql+psycopg2://", "postgresql+asyncpg://"}) {
+    if (!starts_with(url, scheme)) continue;
+    std::string libpq_url = "postgresql://" + url.substr(scheme.size());
+    if (std::any_of(url.begin(), url.end(),
+                    [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+      throw ConfigError("DATABASE_URL=" + shown(url) + " contains a control character");
+    char* error = nullptr;
+    PQconninfoOption* options = PQconninfoParse(libpq_url.c_str(), &error);
+    if (!options) {
+      std::string why = error ? error : "out of memory";
+      PQfreemem(error);
+      while (!why.empty() && why.back() == '\n')
+        why.pop_back();
+      throw ConfigError("DATABASE_URL=" + shown(url) +
+                        " is not a PostgreSQL URL libpq accepts: " + why);
+    }
+    PQconninfoFree(options);
+    return libpq_url;
+  }
+  return std::nullopt;
+}
+
+void check_cluster_node(const Config& c) {
+  if (!c.postgres_url) return;
+  if (!c.node_url)
+    throw ConfigError(
+        "CATALOG_NODE_URL is not set: on PostgreSQL every node needs the URL at which the "
+        "others reach it (e.g. http://10.0.0.5:8000)");
 }
 
 Config load_config(const Environment& env) {
   Config c;
-  if (auto url = nonempty(env, "DATABASE_URL")) c.database_path = database_path_from_url(*url);
+  if (auto url = nonempty(env, "DATABASE_URL")) {
+    c.postgres_url = postgres_url_from(*url);
+    if (!c.postgres_url) c.database_path = database_path_from_url(*url);
+  }
+  if (auto path = nonempty(env, "CATALOG_READ_MODEL")) {
+    c.read_model_path = starts_with(*path, "sqlite") ? database_path_from_url(*path) : *path;
+  }
+  if (auto node = nonempty(env, "CATALOG_NODE_URL")) {
+    std::string v = *node;
+    while (v.size() > 7 && v.back() == '/')
+      v.pop_back();
+    auto colon = v.rfind(':');
+    bool has_port = colon != std::string::npos && colon > 7 && whole_number(v.substr(colon + 1)) &&
+                    *whole_number(v.substr(colon + 1)) > 0 &&
+                    *whole_number(v.substr(colon + 1)) <= 65535;
+    if (!starts_with(v, "http://") || !has_port || v.find('/', 7) != std::string::npos)
+      throw ConfigError("CATALOG_NODE_URL=" + shown(*node) +
+                        " is not http://HOST:PORT (the address other nodes reach this one at)");
+    c.node_url = v;
+  }
   if (auto host = nonempty(env, "HOST")) {
     c.host = *host == "localhost" ? "127.0.0.1" : *host;
     boost::system::error_code ec;

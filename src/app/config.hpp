@@ -17,7 +17,15 @@ class ConfigError : public std::runtime_error {
 };
 
 struct Config {
+  // The SQLite file that holds the event log and the read model (DATABASE_URL=sqlite:///).
   std::string database_path = "./catalog.db";
+  // Set when DATABASE_URL names PostgreSQL: the shared log of a cluster, as a libpq URL
+  // (postgresql://...). The node's read model is then `read_model_path`.
+  std::optional<std::string> postgres_url;
+  std::string read_model_path = "./catalog-read.db";  // CATALOG_READ_MODEL
+  // CATALOG_NODE_URL: where the other nodes reach this one; `catalog serve` on PostgreSQL
+  // needs it (check_cluster_node).
+  std::optional<std::string> node_url;
   std::string host = "127.0.0.1";
   unsigned short port = 8000;
   std::optional<std::string> telegram_bot_token;
@@ -43,5 +51,20 @@ Config load_config(const Environment& env);
 
 // "sqlite:///./catalog.db" -> "./catalog.db"; also the FastAPI app's "sqlite+aiosqlite://".
 std::string database_path_from_url(const std::string& url);
+
+// "postgresql+asyncpg://u@h/db" -> "postgresql://u@h/db" (also postgres://, postgresql://,
+// postgresql+psycopg://, postgresql+psycopg2://); nullopt for a URL of another scheme.
+// Throws ConfigError for a PostgreSQL URL libpq cannot read.
+std::optional<std::string> postgres_url_from(const std::string& url);
+
+// What `catalog serve` needs on PostgreSQL beyond load_config: CATALOG_NODE_URL. Throws
+// ConfigError naming the variable.
+void check_cluster_node(const Config& config);
+
+// The SQLite file a command works on: the database itself, or on PostgreSQL the node's
+// read model.
+inline const std::string& local_database(const Config& c) {
+  return c.postgres_url ? c.read_model_path : c.database_path;
+}
 
 }  // namespace catalog::app

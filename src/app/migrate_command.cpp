@@ -1,13 +1,15 @@
-// `catalog migrate`: parses the migrate subcommands and runs them against the database
-// file, reporting each step on stdout and any failure as one line on stderr.
+// `catalog migrate`: parses the migrate subcommands and runs them against the SQLite file
+// or the PostgreSQL database, reporting each step on stdout and any failure as one line on stderr.
 #include "app/migrate_command.hpp"
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 #include "db/migrations.hpp"
 #include "db/sqlite.hpp"
+#include "pg/connection.hpp"
 
 namespace catalog::app {
 
@@ -57,9 +59,37 @@ void print_step(std::ostream& out, std::string_view verb, const db::Migration& m
   out << verb << ' ' << db::format_revision(m.revision) << ' ' << m.name << std::endl;
 }
 
-int upgrade(const MigrateOptions& options, const std::string& path, std::ostream& out) {
-  auto conn = options.sql ? open_for_reading(path) : open_for_writing(path);
-  db::Migrator migrator(*conn, db::embedded_migrations());
+// The database a migrate command works on, opened as the command needs it: a SQLite file
+// (read-only for --sql, current and history, so they are safe next to a running server)
+// or a PostgreSQL database.
+class Target {
+ public:
+  static Target sqlite(const std::string& path, bool write) {
+    Target t;
+    // A missing file has nothing to show or revert; opening it for writing would create it.
+    t.sqlite_ = write ? open_for_writing(path) : open_for_reading(path);
+    t.schema_ = db::sqlite_schema(*t.sqlite_);
+    return t;
+  }
+  static Target postgres(const std::string& url) {
+    Target t;
+    t.pg_ = std::make_unique<pg::Connection>(pg::ConnectOptions{url, "catalog-migrate"});
+    t.schema_ = db::postgres_schema(*t.pg_);
+    return t;
+  }
+  db::SchemaDatabase& schema() { return *schema_; }
+
+ private:
+  std::unique_ptr<db::Connection> sqlite_;
+  std::unique_ptr<pg::Connection> pg_;
+  std::unique_ptr<db::SchemaDatabase> schema_;
+};
+
+using Open = std::function<Target(bool write)>;
+
+int upgrade(const MigrateOptions& options, const Open& open, std::ostream& out) {
+  auto target_db = open(!options.sql);
+  db::Migrator migrator(target_db.schema(), db::embedded_migrations());
   int target = migrator.resolve_upgrade_target(options.upgrade_target);
   if (options.sql) {
     out << migrator.upgrade_sql(target);
@@ -71,11 +101,10 @@ int upgrade(const MigrateOptions& options, const std::string& path, std::ostream
   return 0;
 }
 
-int downgrade(const MigrateOptions& options, const std::string& path, std::ostream& out,
+int downgrade(const MigrateOptions& options, const Open& open, std::ostream& out,
               std::ostream& err) {
-  // A missing file has nothing to revert; opening it for writing would only create it.
-  auto conn = options.sql || !file_exists(path) ? open_for_reading(path) : open_for_writing(path);
-  db::Migrator migrator(*conn, db::embedded_migrations());
+  auto target_db = open(!options.sql);
+  db::Migrator migrator(target_db.schema(), db::embedded_migrations());
   int target = migrator.resolve_downgrade_target(options.downgrade_target);
   if (options.sql) {
     out << migrator.downgrade_sql(target);
@@ -92,16 +121,16 @@ int downgrade(const MigrateOptions& options, const std::string& path, std::ostre
   return 0;
 }
 
-int current(const std::string& path, std::ostream& out) {
-  auto conn = open_for_reading(path);
-  db::Migrator migrator(*conn, db::embedded_migrations());
+int current(const Open& open, std::ostream& out) {
+  auto target_db = open(false);
+  db::Migrator migrator(target_db.schema(), db::embedded_migrations());
   out << describe(migrator, migrator.current()) << '\n';
   return 0;
 }
 
-int history(const std::string& path, std::ostream& out) {
-  auto conn = open_for_reading(path);
-  db::Migrator migrator(*conn, db::embedded_migrations());
+int history(const Open& open, std::ostream& out) {
+  auto target_db = open(false);
+  db::Migrator migrator(target_db.schema(), db::embedded_migrations());
   auto applied = migrator.applied();
   int cur = applied.empty() ? 0 : applied.back();
   for (const auto& m : migrator.migrations()) {
@@ -118,6 +147,31 @@ int history(const std::string& path, std::ostream& out) {
     out << '\n';
   }
   return 0;
+}
+
+int run(const MigrateOptions& options, const Open& open, std::ostream& out, std::ostream& err) {
+  try {
+    switch (options.action) {
+      case Action::upgrade:
+        return upgrade(options, open, out);
+      case Action::downgrade:
+        return downgrade(options, open, out, err);
+      case Action::current:
+        return current(open, out);
+      case Action::history:
+        return history(open, out);
+      case Action::none:
+        break;
+    }
+    err << "catalog migrate: expected upgrade, downgrade, current or history\n";
+    return 2;
+  } catch (const std::exception& e) {
+    // One line, whatever the message: SQLite's can carry a newline from the failing SQL.
+    std::string message = e.what();
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    err << "catalog migrate: " << message << '\n';
+    return 1;
+  }
 }
 
 }  // namespace
@@ -149,28 +203,19 @@ CLI::App* add_migrate_command(CLI::App& app, MigrateOptions& options) {
 
 int run_migrate(const MigrateOptions& options, const std::string& database_path, std::ostream& out,
                 std::ostream& err) {
-  try {
-    switch (options.action) {
-      case Action::upgrade:
-        return upgrade(options, database_path, out);
-      case Action::downgrade:
-        return downgrade(options, database_path, out, err);
-      case Action::current:
-        return current(database_path, out);
-      case Action::history:
-        return history(database_path, out);
-      case Action::none:
-        break;
-    }
-    err << "catalog migrate: expected upgrade, downgrade, current or history\n";
-    return 2;
-  } catch (const std::exception& e) {
-    // One line, whatever the message: SQLite's can carry a newline from the failing SQL.
-    std::string message = e.what();
-    std::replace(message.begin(), message.end(), '\n', ' ');
-    err << "catalog migrate: " << message << '\n';
-    return 1;
-  }
+  return run(
+      options,
+      [&](bool write) {
+        return Target::sqlite(database_path, write && (options.action == Action::upgrade ||
+                                                       file_exists(database_path)));
+      },
+      out, err);
+}
+
+int run_migrate_postgres(const MigrateOptions& options, const std::string& url, std::ostream& out,
+                         std::ostream& err) {
+  return run(
+      options, [&](bool) { return Target::postgres(url); }, out, err);
 }
 
 }  // namespace catalog::app

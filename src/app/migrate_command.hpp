@@ -27,5 +27,8 @@ CLI::App* add_migrate_command(CLI::App& app, MigrateOptions& options);
 // without --yes.
 int run_migrate(const MigrateOptions& options, const std::string& database_path,
                 std::ostream& out = std::cout, std::ostream& err = std::cerr);
+// The same against the PostgreSQL database of a cluster (libpq URL).
+int run_migrate_postgres(const MigrateOptions& options, const std::string& url,
+                         std::ostream& out = std::cout, std::ostream& err = std::cerr);
 
 }  // namespace catalog::app

@@ -12,17 +12,23 @@
 #include "actors/live_hub.hpp"
 #include "actors/runtime.hpp"
 #include "app/buffered_log.hpp"
+#include "app/cluster_node.hpp"
+#include "cluster/forwarder.hpp"
+#include "cluster/node_state.hpp"
+#include "cluster/watcher.hpp"
 #include "db/migrations.hpp"
 #include "db/sqlite.hpp"
 #include "db/thread_connections.hpp"
 #include "http/routes.hpp"
 #include "http/server.hpp"
+#include "pg/connection.hpp"
 
 namespace catalog::app {
 
 namespace {
 
 void prepare_database(const Config& config) {
+  if (config.postgres_url) return prepare_cluster_node(config);
   db::Connection conn(config.database_path, db::OpenMode::read_write_create);
   db::configure(conn, true);
   db::migrate_to_head(conn);
@@ -31,6 +37,14 @@ void prepare_database(const Config& config) {
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
+
+// The cluster parts of a node on PostgreSQL: its place in the cluster, the thread that
+// keeps it in touch, and the client that forwards mutations to the writer.
+struct ClusterParts {
+  std::unique_ptr<cluster::NodeState> node;
+  std::unique_ptr<cluster::Forwarder> forwarder;
+  std::unique_ptr<cluster::Watcher> watcher;
+};
 
 }  // namespace
 
@@ -50,31 +64,64 @@ int serve(const Config& config) {
   use_buffered_log();
 
   auto started = std::chrono::steady_clock::now();
-  spdlog::info("catalog starting: database {}", config.database_path);
+  const std::string& local = local_database(config);
+  ClusterParts cluster;
+  if (config.postgres_url) {
+    spdlog::info("catalog starting: node {}, log in PostgreSQL {}, read model {}", *config.node_url,
+                 pg::redacted(*config.postgres_url), local);
+    if (const char* why = getenv("CATALOG_REBUILDING_BECAUSE")) {
+      spdlog::warn("cluster: rebuilding the read model from the log, because {}", why);
+      unsetenv("CATALOG_REBUILDING_BECAUSE");
+    }
+    cluster.node = std::make_unique<cluster::NodeState>(*config.node_url);
+  } else {
+    spdlog::info("catalog starting: database {}", local);
+  }
   prepare_database(config);
+  // Before anything slow: a second node started with this URL stops here.
+  if (cluster.node)
+    cluster.watcher = std::make_unique<cluster::Watcher>(*config.postgres_url, *cluster.node);
   metrics::Metrics metrics;
-  actors::Runtime runtime(config.database_path, config.sql_echo, metrics);
+  actors::RuntimeOptions options{local, config.sql_echo, config.postgres_url, cluster.node.get()};
+  actors::Runtime runtime(options, metrics);
+  // The watcher calls into the runtime: it stops first, however serve() ends.
+  struct StopWatcher {
+    ClusterParts& parts;
+    ~StopWatcher() { parts.watcher.reset(); }
+  } stop_watcher{cluster};
   spdlog::info("event log loaded in {:.2f} s", seconds_since(started));
+  if (cluster.node) {
+    cluster.forwarder = std::make_unique<cluster::Forwarder>();
+    cluster.watcher->start(runtime.read_position(), [&runtime] { runtime.wake_tail(); });
+  }
   if (config.telegram_bot_token) {
     actors::NotifierSettings telegram;
-    telegram.database_path = config.database_path;
+    telegram.database_path = local;
     telegram.api_base = config.telegram_api_base;
     telegram.bot_token = *config.telegram_bot_token;
     telegram.chat_id = *config.telegram_chat_id;
+    telegram.postgres_url = config.postgres_url;
+    telegram.node = cluster.node.get();
     runtime.start_notifier(telegram, metrics);
   } else {
     spdlog::info("notifications off: TELEGRAM_BOT_API_KEY and TELEGRAM_USER_ID are not set");
   }
 
-  db::ThreadConnections reads(config.database_path, config.sql_echo);
+  db::ThreadConnections reads(local, config.sql_echo);
   http::Services services;
-  services.submit = [&runtime](events::Command command, actors::Reply reply) {
-    runtime.submit(std::move(command), std::move(reply));
+  services.submit = [&runtime](events::Command command,
+                               std::optional<events::IdempotencyRequest> idempotency,
+                               actors::Reply reply) {
+    runtime.submit(std::move(command), std::move(idempotency), std::move(reply));
   };
   services.reads = &reads;
   services.filters = runtime.filters();
   services.products = runtime.products();
-  services.database_path = config.database_path;
+  services.database_path = local;
+  services.read_position = &runtime.read_position();
+  services.node = cluster.node.get();
+  services.forwarder = cluster.forwarder.get();
+  if (config.postgres_url) services.postgres_url = *config.postgres_url;
   caf::actor hub = runtime.hub();
   services.live.subscribe = [hub](uint64_t id, std::function<void(http::EventBatch)> deliver,
                                   std::function<void()> subscribed) {
@@ -90,13 +137,19 @@ int serve(const Config& config) {
   services.metrics = &metrics;
   services.notifications = config.telegram_bot_token.has_value();
   services.connections = connections.get();
-  http::Router router = http::make_router(services);
-  if (config.api_token) router.require_token(*config.api_token);
 
   int io_threads = std::max(1u, std::thread::hardware_concurrency());
   http::Limits limits;
   limits.max_connections = config.max_connections;
-  http::Server server(router, limits, config.host, config.port, io_threads, connections, metrics);
+  // The router is made once the port is known: /cluster names where a single node listens.
+  http::Router router;
+  http::Server server(router, limits, config.host, config.port, io_threads, connections, metrics,
+                      services.read_position);
+  services.node_url =
+      config.node_url.value_or("http://" + config.host + ":" + std::to_string(server.port()));
+  router = http::make_router(services);
+  if (config.api_token) router.require_token(*config.api_token);
+  if (cluster.node) cluster.node->on_fork([&server] { server.stop(); });
   spdlog::info("listening on http://{}:{} ({} io threads, mutations {})", config.host,
                server.port(), io_threads,
                config.api_token ? "need the bearer token" : "open to every client");
@@ -115,11 +168,15 @@ int serve(const Config& config) {
   signal_waiter.join();
 
   // The actors finish and answer what they hold before the io threads' executors go away.
+  cluster.watcher.reset();
   runtime.stop();
   audits.join();
+  if (cluster.node) {
+    if (auto why = cluster.node->fork_reason()) rebuild_and_restart(config, *why);
+  }
   spdlog::info("catalog stopped");
   flush_log();
-  return 0;
+  return cluster.node && cluster.node->fork_reason() ? 1 : 0;
 }
 
 }  // namespace catalog::app

@@ -1,6 +1,7 @@
 // The history for auditors: the log by position and by stream, entity histories and the
 // audit of the whole log.
 #include "events/event_store.hpp"
+#include "events/store/postgres_log.hpp"
 #include "http/json_render.hpp"
 #include "http/path_id.hpp"
 #include "http/query_readers.hpp"
@@ -174,10 +175,17 @@ void add_event_routes(Router& router, const Services& svc) {
         // The audit reads the whole log: it runs off the io threads, on a connection of its
         // own, inside one read transaction that writers do not wait for.
         const Request* req = &ctx.request;
-        svc.run_blocking([path = svc.database_path, digest, req, respond]() mutable {
+        svc.run_blocking([path = svc.database_path, shared_url = svc.postgres_url, digest, req,
+                          respond]() mutable {
           try {
             db::Connection conn(path, db::OpenMode::read_only);
-            auto report = projections::verify(conn, digest);
+            // On a cluster node: the shared log's chain, and this node's copy against it.
+            std::unique_ptr<events::store::PostgresLog> shared;
+            if (!shared_url.empty()) {
+              shared = std::make_unique<events::store::PostgresLog>(shared_url, false);
+              shared->connect();
+            }
+            auto report = projections::verify(conn, digest, {}, shared.get());
             respond(json_response(*req, status::ok, projections::to_json(report).dump()));
           } catch (const std::exception& ex) {
             respond(

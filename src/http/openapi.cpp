@@ -36,7 +36,23 @@ json operation(const Router::Entry& e) {
           {"tags", json::array({d.tag})}};
   if (!d.description.empty()) op["description"] = d.description;
   json params = json::array();
-  for (const auto& p : d.params) {
+  auto shared = d.params;
+  // Headers every mutation and every read take (API.md, "Running as a cluster").
+  if (d.mutation) {
+    shared.push_back({"Idempotency-Key",
+                      "header",
+                      {{"type", "string"}, {"minLength", 1}, {"maxLength", 200}},
+                      "A repeat with this key within 24 h gets the first answer again",
+                      false});
+  } else if (e.method == beast_http::verb::get) {
+    shared.push_back(
+        {"Catalog-Min-Position",
+         "header",
+         {{"type", "integer"}, {"minimum", 0}},
+         "Answer once this node's read model has reached this position (503 after 5 s)",
+         false});
+  }
+  for (const auto& p : shared) {
     json param{{"name", p.name}, {"in", p.in}, {"required", p.required}, {"schema", p.schema}};
     if (!p.description.empty()) param["description"] = p.description;
     params.push_back(std::move(param));

@@ -108,10 +108,28 @@ json openapi_schemas() {
                          {{"loc", {{"type", "array"}, {"items", {{"type", "string"}}}}},
                           {"msg", {{"type", "string"}}},
                           {"type", {{"type", "string"}}}}}}}}}}}};
-  json health{
-      {"type", "object"},
-      {"properties",
-       {{"status", {{"type", "string"}, {"example", "ok"}}}, {"position", {{"type", "integer"}}}}}};
+  json health{{"type", "object"},
+              {"properties",
+               {{"status", {{"type", "string"}, {"example", "ok"}}},
+                {"position", {{"type", "integer"}}},
+                {"role",
+                 {{"type", "string"},
+                  {"enum", {"writer", "follower", "catching-up", "disconnected", "forked"}}}},
+                {"problem", {{"type", "string"}}}}}};
+  json node{{"type", "object"},
+            {"properties",
+             {{"url", {{"type", "string"}}},
+              {"role", {{"type", "string"}}},
+              {"position", {{"type", "integer"}}},
+              {"seen_at", {{"type", "string"}, {"format", "date-time"}}}}}};
+  json cluster{{"type", "object"},
+               {"properties",
+                {{"node", {{"type", "string"}, {"example", "http://10.0.0.5:8000"}}},
+                 {"role", {{"type", "string"}, {"enum", {"writer", "follower", "disconnected"}}}},
+                 {"writer", {{"type", "string"}, {"nullable", true}}},
+                 {"position", {{"type", "integer"}}},
+                 {"log_head", {{"type", "integer"}}},
+                 {"nodes", {{"type", "array"}, {"items", std::move(node)}}}}}};
   return {
       {"Named", std::move(named)},
       {"NameIn",
@@ -122,6 +140,7 @@ json openapi_schemas() {
       {"Event", std::move(event)},
       {"VerifyReport", std::move(verify)},
       {"Health", std::move(health)},
+      {"Cluster", std::move(cluster)},
       {"Detail", std::move(detail)},
       {"HTTPValidationError", std::move(validation)},
   };

@@ -1,6 +1,7 @@
 // Operations: health, metrics and the OpenAPI document.
 #include <nlohmann/json.hpp>
 
+#include "cluster/node_state.hpp"
 #include "events/event_store.hpp"
 #include "http/openapi.hpp"
 #include "http/response.hpp"
@@ -10,21 +11,94 @@
 
 namespace catalog::http {
 
+namespace {
+
+using cluster::Role;
+
+// A cluster node's health: ready while it is the writer or an up-to-date follower.
+Response cluster_health(const Request& req, const Services& svc) {
+  Role role = svc.node->role();
+  int64_t position = svc.read_position->get();
+  nlohmann::json body{{"role", cluster::role_name(role)}, {"position", position}};
+  bool ready = role == Role::writer || role == Role::follower;
+  body["status"] = ready ? "ok" : "unavailable";
+  if (role == Role::catching_up)
+    body["problem"] = "catching up with the log: at " + std::to_string(position) + " of " +
+                      std::to_string(svc.node->log_head());
+  if (role == Role::disconnected) body["problem"] = "PostgreSQL cannot be reached";
+  if (auto why = svc.node->fork_reason()) body["problem"] = *why;
+  return json_response(
+      req, ready ? beast_http::status::ok : beast_http::status::service_unavailable, body.dump());
+}
+
+// /cluster speaks of three roles: a node still catching up follows, a forked one is cut off.
+std::string_view cluster_role(Role role) {
+  if (role == Role::catching_up) return "follower";
+  if (role == Role::forked) return "disconnected";
+  return cluster::role_name(role);
+}
+
+nlohmann::json cluster_view(const Services& svc) {
+  if (!svc.node) {
+    // A single SQLite node is its own writer, and the whole cluster.
+    int64_t head = events::EventStore(svc.reads->get()).head().position;
+    std::string now = events::format_iso(events::now_millis());
+    return {
+        {"node", svc.node_url},
+        {"role", "writer"},
+        {"writer", svc.node_url},
+        {"position", head},
+        {"log_head", head},
+        {"nodes",
+         nlohmann::json::array(
+             {{{"url", svc.node_url}, {"role", "writer"}, {"position", head}, {"seen_at", now}}})}};
+  }
+  auto nodes = nlohmann::json::array();
+  for (const auto& m : svc.node->members())
+    nodes.push_back(
+        {{"url", m.url}, {"role", m.role}, {"position", m.position}, {"seen_at", m.seen_at}});
+  auto writer = svc.node->writer_url();
+  return {{"node", svc.node->url()},
+          {"role", cluster_role(svc.node->role())},
+          {"writer", writer ? nlohmann::json(*writer) : nlohmann::json(nullptr)},
+          {"position", svc.read_position->get()},
+          {"log_head", std::max(svc.node->log_head(), svc.read_position->get())},
+          {"nodes", std::move(nodes)}};
+}
+
+}  // namespace
+
 void add_ops_routes(Router& router, const Services& svc) {
   router.add(beast_http::verb::get, "/health",
              OperationDoc("operations", "Health")
+                 .describe("On a cluster node, ready (200) while it is the writer or a follower "
+                           "that has caught up with the log; 503 while it catches up, cannot "
+                           "reach PostgreSQL (role disconnected) or stopped on a forked log.")
                  .returns(200, "The event log is reachable; position is its head", "Health")
                  .fails({503}),
              [svc](RouteContext& ctx, Respond respond) {
+               if (svc.node) return respond(cluster_health(ctx.request, svc));
                try {
                  events::EventStore store(svc.reads->get());
-                 nlohmann::json body{{"status", "ok"}, {"position", store.head().position}};
+                 nlohmann::json body{
+                     {"status", "ok"}, {"position", store.head().position}, {"role", "writer"}};
                  respond(json_response(ctx.request, beast_http::status::ok, body.dump()));
                } catch (const std::exception& ex) {
                  respond(error_response(ctx.request, beast_http::status::service_unavailable,
                                         "the event log is not readable"));
                }
              });
+
+  router.add(
+      beast_http::verb::get, "/cluster",
+      OperationDoc("operations", "The cluster as this node sees it")
+          .describe("This node, its role and read-model position, the writer's URL, the "
+                    "head of the shared log and every node seen in the last 30 s. A "
+                    "single SQLite node is its own writer.")
+          .returns(200, "The cluster", "Cluster"),
+      [svc](RouteContext& ctx, Respond respond) {
+        respond(json_response(ctx.request, beast_http::status::ok, cluster_view(svc).dump()));
+      });
 }
 
 void add_metrics_route(Router& router, const Services& svc) {

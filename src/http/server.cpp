@@ -14,14 +14,16 @@ namespace net = boost::asio;
 using net::ip::tcp;
 
 Server::Server(const Router& router, Limits limits, const std::string& host, unsigned short port,
-               int threads, std::shared_ptr<ConnectionCount> count, metrics::Metrics& metrics)
+               int threads, std::shared_ptr<ConnectionCount> count, metrics::Metrics& metrics,
+               projections::ReadPosition* position)
     : router_(router),
       limits_(limits),
       threads_(threads),
       ioc_(threads),
       acceptor_(ioc_),
       count_(std::move(count)),
-      metrics_(metrics) {
+      metrics_(metrics),
+      position_(position) {
   tcp::endpoint endpoint(net::ip::make_address(host), port);
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(net::socket_base::reuse_address(true));
@@ -61,7 +63,8 @@ void Server::admit(tcp::socket socket) {
   }
   boost::system::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
-  std::make_shared<Session>(std::move(socket), router_, limits_, count_, metrics_)->start();
+  std::make_shared<Session>(std::move(socket), router_, limits_, count_, metrics_, position_)
+      ->start();
 }
 
 void Server::accept() {

@@ -14,6 +14,7 @@
 #include "http/limits.hpp"
 #include "http/router.hpp"
 #include "metrics/metrics.hpp"
+#include "projections/read_position.hpp"
 
 namespace catalog::http {
 
@@ -21,7 +22,8 @@ class Server {
  public:
   // Binds at once, so a port in use fails here with a clear error.
   Server(const Router& router, Limits limits, const std::string& host, unsigned short port,
-         int threads, std::shared_ptr<ConnectionCount> count, metrics::Metrics& metrics);
+         int threads, std::shared_ptr<ConnectionCount> count, metrics::Metrics& metrics,
+         projections::ReadPosition* position = nullptr);
   ~Server();
 
   unsigned short port() const { return port_; }
@@ -46,6 +48,7 @@ class Server {
   unsigned short port_ = 0;
   std::shared_ptr<ConnectionCount> count_;
   metrics::Metrics& metrics_;
+  projections::ReadPosition* position_;
 };
 
 }  // namespace catalog::http

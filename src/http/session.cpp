@@ -11,6 +11,7 @@
 #include "db/sqlite.hpp"
 #include "http/connection_count.hpp"
 #include "http/framing.hpp"
+#include "http/query_readers.hpp"
 #include "http/response.hpp"
 
 namespace catalog::http {
@@ -53,12 +54,14 @@ std::string request_id_for(const Request& req) {
 }  // namespace
 
 Session::Session(net::ip::tcp::socket socket, const Router& router, const Limits& limits,
-                 std::shared_ptr<ConnectionCount> count, metrics::Metrics& metrics)
+                 std::shared_ptr<ConnectionCount> count, metrics::Metrics& metrics,
+                 projections::ReadPosition* position)
     : stream_(std::move(socket)),
       router_(router),
       limits_(limits),
       count_(std::move(count)),
-      metrics_(metrics) {
+      metrics_(metrics),
+      position_(position) {
   ++count_->connections;
 }
 
@@ -157,6 +160,38 @@ void Session::dispatch() {
     self->record(200);
     hand_over(std::move(self->stream_), self->count_);
   };
+  route_ = "unmatched";  // until the router names it
+  auto min = request_.find("Catalog-Min-Position");
+  bool read =
+      request_.method() == beast_http::verb::get || request_.method() == beast_http::verb::head;
+  if (position_ && read && min != request_.end()) {
+    auto wanted = parse_number<int64_t>(min->value());
+    if (!wanted || *wanted < 0) {
+      return respond(parameter_error(request_, "header", "catalog-min-position",
+                                     "value is not a valid non-negative integer",
+                                     "type_error.integer"));
+    }
+    if (position_->get() < *wanted) {
+      // Answered once this node's read model has the position the client has seen
+      // elsewhere, or 503 after 5 s: never an answer older than what it already knows.
+      position_->wait(*wanted, std::chrono::seconds(5),
+                      [self = shared_from_this(), respond, take](bool reached) mutable {
+                        net::post(self->stream_.get_executor(), [self, reached, respond, take] {
+                          if (reached) return self->route(respond, take);
+                          auto res = error_response(
+                              self->request_, beast_http::status::service_unavailable,
+                              "this node has not reached Catalog-Min-Position yet; retry");
+                          res.set(beast_http::field::retry_after, "1");
+                          respond(std::move(res));
+                        });
+                      });
+      return;
+    }
+  }
+  route(std::move(respond), std::move(take));
+}
+
+void Session::route(Respond respond, TakeConnection take) {
   try {
     router_.dispatch(request_, respond, std::move(take), &route_);
   } catch (const db::Error& ex) {
@@ -174,6 +209,10 @@ void Session::dispatch() {
 void Session::answer(Response res) {
   --count_->in_flight;
   res.set("X-Request-ID", request_id_);
+  // A mutation's answer names the position it wrote; any other, the read model's now,
+  // which is at least the one it was read at.
+  if (position_ && res.find("Catalog-Position") == res.end())
+    res.set("Catalog-Position", std::to_string(position_->get()));
   record(static_cast<int>(res.result_int()));
   bool close_after = !res.keep_alive();
   write(std::move(res), close_after);

@@ -14,6 +14,7 @@
 #include "http/limits.hpp"
 #include "http/router.hpp"
 #include "metrics/metrics.hpp"
+#include "projections/read_position.hpp"
 
 namespace catalog::http {
 
@@ -21,8 +22,11 @@ class ConnectionCount;
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
+  // `position` (may be null): every answer carries Catalog-Position, the read model's
+  // position, and a read sent with Catalog-Min-Position waits for it (up to 5 s).
   Session(boost::asio::ip::tcp::socket socket, const Router& router, const Limits& limits,
-          std::shared_ptr<ConnectionCount> count, metrics::Metrics& metrics);
+          std::shared_ptr<ConnectionCount> count, metrics::Metrics& metrics,
+          projections::ReadPosition* position);
   ~Session();
   void start();
 
@@ -31,6 +35,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_head(boost::beast::error_code ec, std::size_t);
   void on_body(boost::beast::error_code ec, std::size_t);
   void dispatch();
+  void route(Respond respond, TakeConnection take);
   void answer(Response res);
   void write(Response res, bool close_after);
   void on_write(boost::beast::error_code ec, bool close);
@@ -48,6 +53,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const Limits& limits_;
   std::shared_ptr<ConnectionCount> count_;
   metrics::Metrics& metrics_;
+  projections::ReadPosition* position_;
   // The request being answered, for its log line and metrics.
   std::chrono::steady_clock::time_point started_;
   std::string request_id_;

@@ -24,3 +24,27 @@ void write_checkpoint(db::Connection& db, int64_t position) {
 }
 
 }  // namespace catalog::notify
+
+namespace catalog::notify {
+
+int64_t read_checkpoint(pg::Connection& db) {
+  auto r = db.exec("SELECT position FROM notifier_checkpoints WHERE name = $1",
+                   {std::string(checkpoint_name)});
+  return r.rows() ? r.int64(0, 0) : -1;
+}
+
+void write_checkpoint(pg::Connection& db, int64_t position) {
+  db.exec(
+      "INSERT INTO notifier_checkpoints (name, position) VALUES ($1, $2) ON CONFLICT (name) "
+      "DO UPDATE SET position = GREATEST(notifier_checkpoints.position, excluded.position)",
+      {std::string(checkpoint_name), position});
+}
+
+void start_checkpoint(pg::Connection& db, int64_t head) {
+  db.exec(
+      "INSERT INTO notifier_checkpoints (name, position) VALUES ($1, $2) "
+      "ON CONFLICT (name) DO NOTHING",
+      {std::string(checkpoint_name), head});
+}
+
+}  // namespace catalog::notify

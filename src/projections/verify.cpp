@@ -66,41 +66,78 @@ std::unique_ptr<db::Connection> replay_scratch(events::EventStore& store, int64_
 
 }  // namespace
 
-VerifyReport verify(db::Connection& db, const std::optional<Digest>& digest,
-                    const std::function<void(int64_t, int64_t)>& progress) {
-  VerifyReport report;
-  // One snapshot for the log, the checkpoint and the live tables.
-  db::Transaction snapshot(db, db::Transaction::Kind::deferred);
-  events::EventStore store(db);
-  events::Head head = store.head();
+namespace {
+
+using Visit = std::function<void(const RecordedEvent&)>;
+using Source = std::function<void(const Visit&)>;
+
+void fail(VerifyReport& report, int64_t position, std::string problem) {
+  if (!report.ok) return;
+  report.ok = false;
+  report.failed_at = position;
+  report.problem = std::move(problem);
+}
+
+// Recomputes the chain of every event `source` visits, which must start at position 1 and
+// end at `head`; notes the hash at `watch` in `watched`.
+void check_chain(const Source& source, const events::Head& head, VerifyReport& report,
+                 const std::function<void(int64_t, int64_t)>& progress, int64_t watch,
+                 std::optional<std::string>& watched) {
   report.position = head.position;
   report.head = head.hash;
-
-  auto fail = [&report](int64_t position, std::string problem) {
-    if (!report.ok) return;
-    report.ok = false;
-    report.failed_at = position;
-    report.problem = std::move(problem);
-  };
-
   std::string previous(events::genesis_hash);
   int64_t expected = 1;
-  std::optional<std::string> hash_at_digest;
-  store.for_each_after(0, [&](const RecordedEvent& e) {
+  source([&](const RecordedEvent& e) {
     ++report.events;
     if (report.ok && e.position != expected)
-      fail(expected, "position " + std::to_string(expected) + " is missing from the log");
+      fail(report, expected, "position " + std::to_string(expected) + " is missing from the log");
     if (report.ok && events::chain_hash(previous, e) != e.hash)
-      fail(e.position, "event " + std::to_string(e.position) +
-                           " does not match its hash: its content or an earlier event was changed");
-    if (digest && e.position == digest->position) hash_at_digest = e.hash;
+      fail(report, e.position,
+           "event " + std::to_string(e.position) +
+               " does not match its hash: its content or an earlier event was changed");
+    if (e.position == watch) watched = e.hash;
     previous = e.hash;
     expected = e.position + 1;
     if (progress && report.events % 10000 == 0) progress(report.events, head.position);
   });
+}
+
+}  // namespace
+
+VerifyReport verify(db::Connection& db, const std::optional<Digest>& digest,
+                    const std::function<void(int64_t, int64_t)>& progress,
+                    events::store::EventLog* shared) {
+  VerifyReport report;
+  // One snapshot for the node's log, the checkpoint and the live tables.
+  db::Transaction snapshot(db, db::Transaction::Kind::deferred);
+  events::EventStore store(db);
+  int64_t checkpoint = CatalogProjection(db).checkpoint();
+  events::Head local_head = store.head();
+
+  // The log itself: the shared one on a cluster node, else this file's.
+  events::Head head = shared ? shared->head() : local_head;
+  int64_t watch = digest ? digest->position : -1;
+  std::optional<std::string> hash_at_digest;
+  std::optional<std::string> hash_at_local_head;
+  if (shared) {
+    check_chain(
+        [&](const Visit& v) {
+          shared->for_each_after(
+              0,
+              [&](const RecordedEvent& e) {
+                if (e.position == local_head.position) hash_at_local_head = e.hash;
+                v(e);
+              },
+              head.position);
+        },
+        head, report, progress, watch, hash_at_digest);
+  } else {
+    check_chain([&](const Visit& v) { store.for_each_after(0, v); }, head, report, progress, watch,
+                hash_at_digest);
+  }
 
   if (digest && report.ok && hash_at_digest != digest->hash) {
-    fail(digest->position,
+    fail(report, digest->position,
          hash_at_digest
              ? "the log up to position " + std::to_string(digest->position) +
                    " is not the one the digest describes"
@@ -108,9 +145,27 @@ VerifyReport verify(db::Connection& db, const std::optional<Digest>& digest,
   }
   if (!report.ok) return report;
 
-  int64_t checkpoint = CatalogProjection(db).checkpoint();
-  if (checkpoint > head.position) {
-    fail(head.position + 1, "the read model claims events beyond the head of the log");
+  if (shared && local_head.position > 0) {
+    // The node's copy: an unbroken chain that ends on an event of the shared log.
+    VerifyReport copy;
+    std::optional<std::string> unused;
+    check_chain([&](const Visit& v) { store.for_each_after(0, v); }, local_head, copy, {}, -1,
+                unused);
+    if (!copy.ok) {
+      fail(report, *copy.failed_at, "this node's copy of the log: " + copy.problem);
+      return report;
+    }
+    if (hash_at_local_head != local_head.hash) {
+      fail(report, local_head.position,
+           "this node's copy of the log is not the shared log at position " +
+               std::to_string(local_head.position));
+      return report;
+    }
+  }
+
+  if (checkpoint > local_head.position) {
+    fail(report, local_head.position + 1,
+         "the read model claims events beyond the head of the log");
     return report;
   }
   auto scratch = replay_scratch(store, checkpoint);
@@ -120,7 +175,7 @@ VerifyReport verify(db::Connection& db, const std::optional<Digest>& digest,
     if (auto key = first_difference(live, replayed)) {
       std::string stream = std::string(check.stream_prefix) + std::to_string(*key);
       auto history = store.read_stream(stream, 0, INT64_MAX, checkpoint);
-      fail(history.empty() ? checkpoint : history.back().position,
+      fail(report, history.empty() ? checkpoint : history.back().position,
            "the read model's " + std::string(check.table) + " row " + std::to_string(*key) +
                " differs from a replay of the log");
       break;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "db/sqlite.hpp"
+#include "events/store/event_log.hpp"
 
 namespace catalog::projections {
 
@@ -34,7 +35,12 @@ nlohmann::json to_json(const VerifyReport& report);
 
 // Reads through `db` (a connection of its own: the check holds one read transaction).
 // `progress` is called now and then with (events checked, total).
+//
+// On a cluster node `shared` is the shared log: its chain is the one checked (and the
+// digest with it); the node's own copy of the log in `db` must be an unbroken prefix of it,
+// and the read model is compared with a replay of that copy.
 VerifyReport verify(db::Connection& db, const std::optional<Digest>& digest = std::nullopt,
-                    const std::function<void(int64_t, int64_t)>& progress = {});
+                    const std::function<void(int64_t, int64_t)>& progress = {},
+                    events::store::EventLog* shared = nullptr);
 
 }  // namespace catalog::projections

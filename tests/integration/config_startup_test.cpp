@@ -186,8 +186,9 @@ void check_refused_at_start(const TempDir& dir, const std::string& variable,
 
 TEST_CASE("an unusable DATABASE_URL stops the server with one line naming it") {
   TempDir dir;
-  for (const std::string url : {"postgresql://localhost/catalog", "sqlite:///./x.db?mode=ro",
-                                "sqlite:///:memory:", "sqlite:///", "mysql://h/db"}) {
+  for (const std::string url :
+       {"postgresql://localhost/catalog?bad_parameter=1", "sqlite:///./x.db?mode=ro",
+        "sqlite:///:memory:", "sqlite:///", "mysql://h/db"}) {
     check_refused_at_start(dir, "DATABASE_URL", url);
   }
 }

@@ -189,7 +189,7 @@ TEST_CASE("/health answers ok with the position of the last event") {
   auto res = http_get(port, "/health");
   REQUIRE(res.status == 200);
   CHECK(contains(res.header("content-type"), "application/json"));
-  CHECK(res.json() == json{{"status", "ok"}, {"position", 0}});
+  CHECK(res.json() == json{{"status", "ok"}, {"position", 0}, {"role", "writer"}});
 
   auto tag = created(port, "/tags/", {{"name", "Хит"}});
   created(port, "/categories/", {{"name", "Гаджеты"}});

@@ -165,12 +165,46 @@ TEST_CASE("DATABASE_URL takes the FastAPI app's sqlite+aiosqlite form", "[config
   CHECK(database_path("sqlite+aiosqlite:////abs/test.db") == "/abs/test.db");
 }
 
-TEST_CASE("DATABASE_URL of another database than SQLite is refused", "[config]") {
-  for (const std::string url :
-       {"postgresql://localhost/catalog", "postgresql+asyncpg://u@h:5432/db", "mysql://h/db",
-        "http://example.com/x.db", "./catalog.db", "catalog.db", "sqlite:/x.db", "sqlite:x.db"}) {
+TEST_CASE("DATABASE_URL of another database than SQLite or PostgreSQL is refused", "[config]") {
+  for (const std::string url : {"mysql://h/db", "http://example.com/x.db", "./catalog.db",
+                                "catalog.db", "sqlite:/x.db", "sqlite:x.db", "postgresql:x"}) {
     check_refused("DATABASE_URL", url);
   }
+}
+
+TEST_CASE("DATABASE_URL names PostgreSQL in libpq's and SQLAlchemy's forms", "[config]") {
+  auto postgres = [](const std::string& url) {
+    return load_config({{"DATABASE_URL", url}}).postgres_url.value_or("(sqlite)");
+  };
+  CHECK(postgres("postgresql://u:p@db:5432/catalog") == "postgresql://u:p@db:5432/catalog");
+  CHECK(postgres("postgres://u@db/catalog") == "postgresql://u@db/catalog");
+  CHECK(postgres("postgresql+psycopg://u@db/catalog") == "postgresql://u@db/catalog");
+  CHECK(postgres("postgresql+asyncpg://u@db/catalog") == "postgresql://u@db/catalog");
+  // libpq parameters in the query string are passed on.
+  CHECK(postgres("postgresql://u@db/catalog?sslmode=require") ==
+        "postgresql://u@db/catalog?sslmode=require");
+  CHECK(postgres("sqlite:///./x.db") == "(sqlite)");
+  // A parameter libpq does not know, or a line break, is refused at start-up.
+  check_refused("DATABASE_URL", "postgresql://u@db/catalog?no_such_parameter=1");
+  check_refused("DATABASE_URL", "postgresql://u@db/catalog\nx");
+}
+
+TEST_CASE("a cluster node's read model and URL", "[config]") {
+  auto c = load_config({{"DATABASE_URL", "postgresql://u@db/catalog"}});
+  CHECK(c.read_model_path == "./catalog-read.db");
+  CHECK(catalog::app::local_database(c) == "./catalog-read.db");
+  CHECK_THROWS_WITH(catalog::app::check_cluster_node(c), Catch::Contains("CATALOG_NODE_URL"));
+  c = load_config({{"DATABASE_URL", "postgresql://u@db/catalog"},
+                   {"CATALOG_READ_MODEL", "sqlite:////var/lib/catalog/read.db"},
+                   {"CATALOG_NODE_URL", "http://10.0.0.5:8000/"}});
+  CHECK(c.read_model_path == "/var/lib/catalog/read.db");
+  CHECK(c.node_url == "http://10.0.0.5:8000");
+  CHECK_NOTHROW(catalog::app::check_cluster_node(c));
+  for (const std::string url : {"10.0.0.5:8000", "https://a:1", "http://a", "http://a:0",
+                                "http://a:99999", "http://a:80/path"})
+    check_refused("CATALOG_NODE_URL", url);
+  // A single SQLite node needs neither.
+  CHECK_NOTHROW(catalog::app::check_cluster_node(load_config({})));
 }
 
 TEST_CASE("DATABASE_URL without a file, with a query or in memory is refused", "[config]") {
@@ -278,7 +312,8 @@ TEST_CASE("CATALOG_API_TOKEN is taken as it is", "[config]") {
 
 TEST_CASE("a refused variable's message never shows the secrets that are set", "[config]") {
   const std::vector<std::pair<std::string, std::string>> wrong{
-      {"DATABASE_URL", "postgresql://localhost/catalog"},
+      {"DATABASE_URL", "mysql://localhost/catalog"},
+      {"DATABASE_URL", "postgresql://localhost/catalog?bad_parameter=1"},
       {"DATABASE_URL", "sqlite:///:memory:"},
       {"HOST", "nowhere"},
       {"PORT", "abc"},
@@ -296,10 +331,14 @@ TEST_CASE("a refused variable's message never shows the secrets that are set", "
 
 TEST_CASE("a refused DATABASE_URL does not show the password it carries", "[config]") {
   // A FastAPI deployment's URL may name a server database with its credentials.
-  std::string message = config_error({{"DATABASE_URL", "postgresql://catalog:SECRET@db/catalog"}});
-  INFO(message);
-  CHECK(contains(message, "DATABASE_URL"));
-  CHECK_FALSE(contains(message, "SECRET"));
+  for (const std::string url : {"mysql://catalog:SECRET@db/catalog",
+                                "postgresql://catalog:SECRET@db/catalog?bad_parameter=1",
+                                "postgresql://db/catalog?password=SECRET&bad_parameter=1"}) {
+    std::string message = config_error({{"DATABASE_URL", url}});
+    INFO(message);
+    CHECK(contains(message, "DATABASE_URL"));
+    CHECK_FALSE(contains(message, "SECRET"));
+  }
 }
 
 TEST_CASE("a refused value with a line break still gives a one-line message", "[config]") {
