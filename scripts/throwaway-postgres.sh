@@ -7,6 +7,8 @@
 #   throwaway-postgres.sh stop DIR        stop it (fast shutdown)
 #   throwaway-postgres.sh psql DIR SQL    run SQL as the superuser in the database "catalog"
 #   throwaway-postgres.sh url DIR         the URL of the database "catalog"
+#   throwaway-postgres.sh save DIR NAME   copy the stopped server's data to DIR/NAME
+#   throwaway-postgres.sh restore DIR NAME  replace the stopped server's data with DIR/NAME
 #
 # `init` creates the superuser "postgres" with the password in DIR/password and a database
 # "catalog" (UTF8). PostgreSQL refuses to run as root: as root, every command runs as the
@@ -50,6 +52,14 @@ CONF
     ;;
   psql)
     as_owner "$bin/psql" -h "$dir" -p "$(port)" -U postgres -d catalog -Atqc "${3:?SQL}"
+    ;;
+  save)
+    as_owner cp -a "$dir/data" "$dir/${3:?a name}"
+    ;;
+  restore)
+    [[ -d $dir/${3:?a name} ]] || { echo "throwaway-postgres: no copy $3" >&2; exit 1; }
+    rm -rf "$dir/data"
+    as_owner cp -a "$dir/$3" "$dir/data"
     ;;
   url)
     echo "postgresql://postgres:$(cat "$dir/password")@127.0.0.1:$(port)/catalog"

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -20,6 +21,10 @@ using Clock = std::chrono::steady_clock;
 
 constexpr auto patience = std::chrono::seconds(5);
 constexpr auto pause = std::chrono::milliseconds(100);
+// One forwarded attempt: a writer that does not answer within this is likely paused or
+// lost, and a new one may hold the lock before the client's 5 s are up. Trying again is
+// safe with the key; a commit takes milliseconds.
+constexpr auto attempt_timeout = std::chrono::milliseconds(1000);
 
 bool worth_retrying(const events::CommandResult& r) {
   if (r.kept) return false;
@@ -92,7 +97,9 @@ class Relay : public std::enable_shared_from_this<Relay> {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
     auto self = shared_from_this();
     svc_.forwarder->send(
-        writer, std::move(out), std::max(left, std::chrono::milliseconds(100)),
+        writer, std::move(out),
+        std::clamp(left, std::chrono::milliseconds(100),
+                   std::chrono::duration_cast<std::chrono::milliseconds>(attempt_timeout)),
         [self, writer](cluster::Forwarder::Answer a) {
           if (!a.answered || a.response.result() == beast_http::status::service_unavailable) {
             self->svc_.node->ask_for_writer();
