@@ -346,6 +346,7 @@ std::shared_ptr<CatalogState> open_cluster_catalog(const std::string& read_model
   db::Connection local(read_model_path, db::OpenMode::read_only);
   events::EventStore(local).for_each_after(0, [&s](const events::RecordedEvent& e) { s->fold(e); });
   node.saw_head(s->head.position);
+  spdlog::info("cluster: this node follows the log from position {}", s->head.position);
   return s;
 }
 
