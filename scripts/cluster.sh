@@ -26,6 +26,7 @@ if [[ ! -x $root/build/catalog ]]; then
 fi
 binary=$root/build/catalog
 [[ -n $dir ]] || dir=$(mktemp -d /tmp/catalog-cluster.XXXXXX)
+chmod 755 "$dir"  # PostgreSQL runs as its own user and must reach its directory
 mkdir -p "$dir/postgres"
 pg=$root/scripts/throwaway-postgres.sh
 pids=()

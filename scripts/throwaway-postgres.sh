@@ -26,6 +26,10 @@ port() { cat "$dir/port"; }
 
 case $action in
   init)
+    if [[ $(id -u) -eq 0 ]] && ! runuser -u postgres -- test -x "$(dirname "$dir")"; then
+      echo "throwaway-postgres: the postgres user cannot reach $(dirname "$dir")" >&2
+      exit 1
+    fi
     echo "${3:?a port}" >"$dir/port"
     head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$dir/password"
     if [[ $(id -u) -eq 0 ]]; then chown -R postgres "$dir"; chmod 700 "$dir"; fi

@@ -40,6 +40,7 @@ struct NotifierState {
   // been holding back (not the writer, or its lease not fresh).
   std::unique_ptr<pg::Connection> shared;
   bool paused = true;
+  bool started = false;  // the shared checkpoint exists (set at the head when it did not)
   std::deque<events::RecordedEvent> queue;  // read from the log, not yet delivered
   int attempts = 0;                         // failed sends of queue.front()
   bool waiting = false;                     // a retry is scheduled: wake-ups change nothing
@@ -48,10 +49,36 @@ struct NotifierState {
   std::mt19937_64 random{std::random_device{}()};
 };
 
+namespace {
+
+pg::Connection& shared(NotifierState& s) {
+  if (!s.shared || !s.shared->ok())
+    s.shared = std::make_unique<pg::Connection>(
+        pg::ConnectOptions{*s.settings.postgres_url, "catalog-notifier"});
+  return *s.shared;
+}
+
+// A cluster's first notifier starts at the head of the shared log as it is when the node
+// starts, like a single node's: switching notifications on does not send the history.
+void start_shared_checkpoint(NotifierState& s) {
+  if (s.started) return;
+  auto& db = shared(s);
+  auto head = db.exec("SELECT coalesce(max(position), 0) FROM events").int64(0, 0);
+  notify::start_checkpoint(db, head);
+  s.started = true;
+}
+
+}  // namespace
+
 std::shared_ptr<NotifierState> open_notifier(const NotifierSettings& settings,
                                              metrics::Metrics& metrics) {
   auto s = std::make_shared<NotifierState>(settings, metrics);
   if (settings.node) {
+    try {
+      start_shared_checkpoint(*s);
+    } catch (const std::exception& ex) {
+      spdlog::warn("notifier: cannot read its checkpoint yet: {}", ex.what());
+    }
     spdlog::info("notifier: sends while this node is the writer, to {}", s->client.redacted_url());
     return s;
   }
@@ -87,13 +114,6 @@ void retry_later(NotifierActor* self, std::chrono::milliseconds delay) {
   self->delayed_send(self, delay, retry_atom::value);
 }
 
-pg::Connection& shared(NotifierState& s) {
-  if (!s.shared || !s.shared->ok())
-    s.shared = std::make_unique<pg::Connection>(
-        pg::ConnectOptions{*s.settings.postgres_url, "catalog-notifier"});
-  return *s.shared;
-}
-
 // On a cluster: true while this node may send. After a pause the checkpoint is read again:
 // another writer may have moved it meanwhile.
 bool may_send(NotifierActor* self) {
@@ -105,9 +125,8 @@ bool may_send(NotifierActor* self) {
     return false;
   }
   if (s.paused) {
-    auto& db = shared(s);
-    notify::start_checkpoint(db, events::EventStore(s.writer.get()).head().position);
-    s.checkpoint = notify::read_checkpoint(db);
+    start_shared_checkpoint(s);
+    s.checkpoint = notify::read_checkpoint(shared(s));
     s.queue.clear();
     s.attempts = 0;
     s.paused = false;
