@@ -24,6 +24,13 @@ void CatalogState::fold(const events::RecordedEvent& e) {
   head = events::Head{e.position, e.hash};
 }
 
+bool CatalogState::purge_due() {
+  auto now = std::chrono::steady_clock::now();
+  if (now < next_purge) return false;
+  next_purge = now + std::chrono::hours(1);
+  return true;
+}
+
 namespace {
 
 using Kind = DomainError::Kind;
@@ -69,6 +76,11 @@ bool worth_keeping(const events::Outcome& o) {
          e->kind == Kind::invalid_reference || e->kind == Kind::precondition_failed;
 }
 
+bool key_reused(const events::Outcome& o) {
+  const auto* e = std::get_if<DomainError>(&o);
+  return e && e->kind == Kind::key_reused;
+}
+
 // The position a command's answer names: its last event's, or the head it was decided at.
 int64_t position_of(const CatalogState& s, const Decided& d) {
   return d.events_end == 0 ? s.head.position : s.pending_events[d.events_end - 1].position;
@@ -100,7 +112,8 @@ void commit(CatalogState& s) {
   }
   std::vector<events::KeptAnswer> keep;
   for (auto& d : s.decided) {
-    if (!d.idempotency || d.kept_before || !worth_keeping(d.outcome)) continue;
+    // A repeat in this batch is answered as its first use, whose answer is the one kept.
+    if (!d.idempotency || d.kept_before || d.repeat || !worth_keeping(d.outcome)) continue;
     d.kept = d.idempotency->render(d.outcome, position_of(s, d));
     d.kept->key = d.idempotency->key;
     d.kept->fingerprint = d.idempotency->fingerprint;
@@ -119,11 +132,9 @@ void commit(CatalogState& s) {
   }
 }
 
-// Answers kept for more than 24 hours are forgotten once an hour, by the writer.
+// On SQLite: a failure to forget is only logged; the next hour tries again.
 void purge_kept_answers(CatalogState& s) {
-  auto now = std::chrono::steady_clock::now();
-  if (now < s.next_purge) return;
-  s.next_purge = now + std::chrono::hours(1);
+  if (!s.purge_due()) return;
   try {
     s.log->forget_old_answers();
   } catch (const std::exception& ex) {
@@ -276,18 +287,26 @@ void flush(CatalogActor* self, const caf::actor& projector) {
   s.model.commit_batch();
   if (!s.shared_log) purge_kept_answers(s);
 
-  // A repeated key gets the answer its first use got, decided or refused.
+  // A repeated key gets the answer its first use got, decided or refused (but not the 422
+  // of another request that reused the key).
   std::unordered_map<std::string, const Decided*> by_key;
   for (const auto& d : s.decided) {
-    if (d.idempotency && !d.kept_before && !d.repeat) by_key.emplace(d.idempotency->key, &d);
+    if (d.idempotency && !d.kept_before && !d.repeat && !key_reused(d.outcome))
+      by_key.emplace(d.idempotency->key, &d);
   }
   std::vector<AnsweredCommand> answers;
   answers.reserve(s.decided.size());
   for (auto& d : s.decided) {
-    const Decided* source = &d;
-    if (d.repeat) source = by_key.at(d.idempotency->key);
-    int64_t position = source->kept ? source->kept->position : position_of(s, *source);
-    answers.push_back({std::move(d.reply), {source->outcome, position, source->kept}});
+    if (d.repeat) {
+      // Copied: the repeats were queued before any command was decided, so they come
+      // before the first use, whose answer is moved below.
+      const Decided& first = *by_key.at(d.idempotency->key);
+      int64_t position = first.kept ? first.kept->position : position_of(s, first);
+      answers.push_back({std::move(d.reply), {first.outcome, position, first.kept}});
+      continue;
+    }
+    int64_t position = d.kept ? d.kept->position : position_of(s, d);
+    answers.push_back({std::move(d.reply), {std::move(d.outcome), position, std::move(d.kept)}});
   }
   auto committed =
       std::make_shared<const std::vector<events::RecordedEvent>>(std::move(s.pending_events));

@@ -19,7 +19,6 @@ namespace {
 constexpr auto follower_tick = std::chrono::milliseconds(200);
 constexpr auto writer_tick = std::chrono::milliseconds(1000);
 constexpr int64_t tail_page = 2000;
-constexpr auto purge_every = std::chrono::hours(1);
 
 void update_role(CatalogState& s) {
   if (s.node->role() == Role::forked) return;
@@ -179,10 +178,7 @@ void check_lease(CatalogActor* self, const caf::actor& projector) {
         step_down(s, "PostgreSQL says this session no longer holds the writer lock", false);
       } else {
         s.node->lease_confirmed();
-        if (std::chrono::steady_clock::now() >= s.next_purge) {
-          s.shared_log->forget_old_answers();
-          s.next_purge = std::chrono::steady_clock::now() + purge_every;
-        }
+        if (s.purge_due()) s.shared_log->forget_old_answers();
       }
     } catch (const std::exception& ex) {
       step_down(s, ex.what(), true);

@@ -71,6 +71,9 @@ struct CatalogState {
 
   // Evolves the write model by an event that is in the log.
   void fold(const events::RecordedEvent& e);
+  // Whether the writer should forget the answers kept over 24 hours now (once an hour);
+  // true moves the next time on.
+  bool purge_due();
 };
 
 using CatalogActor = caf::stateful_actor<std::shared_ptr<CatalogState>>;
