@@ -77,7 +77,8 @@ int run_verify(const AuditOptions& o, const Config& config) {
       std::cerr << "verify: no read model at " << config.read_model_path
                 << "; checking the shared log only" << std::endl;
       db = std::make_unique<db::Connection>(":memory:", db::OpenMode::read_write_create);
-      db::migrate_to_head(*db);
+      db::Migrator empty(*db, db::embedded_migrations());
+      empty.upgrade(empty.head());
     }
   } else {
     db = open_existing(config.database_path, db::OpenMode::read_only);

@@ -112,33 +112,34 @@ Environment gather_environment(const std::string& dotenv_path) {
   return env;
 }
 
-std::string database_path_from_url(const std::string& url) {
+std::string database_path_from_url(const std::string& url, std::string_view name) {
   for (std::string_view scheme : {"sqlite:///", "sqlite+aiosqlite:///", "sqlite+pysqlite:///"}) {
     if (!starts_with(url, scheme)) continue;
     std::string path = url.substr(scheme.size());
     if (path.empty())
-      throw ConfigError("DATABASE_URL=" + shown(url) +
+      throw ConfigError(std::string(name) + "=" + shown(url) +
                         " names no database file (sqlite:///./catalog.db)");
     if (path.find('?') != std::string::npos)
-      throw ConfigError("DATABASE_URL=" + shown(url) + ": query parameters are not supported");
+      throw ConfigError(std::string(name) + "=" + shown(url) +
+                        ": query parameters are not supported");
     if (path == ":memory:")
-      throw ConfigError("DATABASE_URL=" + shown(url) +
+      throw ConfigError(std::string(name) + "=" + shown(url) +
                         ": an in-memory database would lose the event log");
     return path;  // "sqlite:////abs/x.db" leaves "/abs/x.db", as SQLAlchemy reads it
   }
-  throw ConfigError("DATABASE_URL=" + shown(url) +
+  throw ConfigError(std::string(name) + "=" + shown(url) +
                     " is not supported: use sqlite:///PATH (e.g. sqlite:///./catalog.db) or "
                     "postgresql://USER:PASSWORD@HOST:PORT/DBNAME");
 }
 
-std::optional<std::string> postgres_url_from(const std::string& url) {
+std::optional<std::string> postgres_url_from(const std::string& url, std::string_view name) {
   for (std::string_view scheme : {"postgresql://", "postgres://", "postgresql+psycopg://",
                                   "postgresql+psycopg2://", "postgresql+asyncpg://"}) {
     if (!starts_with(url, scheme)) continue;
     std::string libpq_url = "postgresql://" + url.substr(scheme.size());
     if (std::any_of(url.begin(), url.end(),
                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
-      throw ConfigError("DATABASE_URL=" + shown(url) + " contains a control character");
+      throw ConfigError(std::string(name) + "=" + shown(url) + " contains a control character");
     char* error = nullptr;
     PQconninfoOption* options = PQconninfoParse(libpq_url.c_str(), &error);
     if (!options) {
@@ -146,7 +147,7 @@ std::optional<std::string> postgres_url_from(const std::string& url) {
       PQfreemem(error);
       while (!why.empty() && why.back() == '\n')
         why.pop_back();
-      throw ConfigError("DATABASE_URL=" + shown(url) +
+      throw ConfigError(std::string(name) + "=" + shown(url) +
                         " is not a PostgreSQL URL libpq accepts: " + why);
     }
     PQconninfoFree(options);
@@ -170,7 +171,8 @@ Config load_config(const Environment& env) {
     if (!c.postgres_url) c.database_path = database_path_from_url(*url);
   }
   if (auto path = nonempty(env, "CATALOG_READ_MODEL")) {
-    c.read_model_path = starts_with(*path, "sqlite") ? database_path_from_url(*path) : *path;
+    c.read_model_path =
+        starts_with(*path, "sqlite") ? database_path_from_url(*path, "CATALOG_READ_MODEL") : *path;
   }
   if (auto node = nonempty(env, "CATALOG_NODE_URL")) {
     std::string v = *node;

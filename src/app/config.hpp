@@ -6,6 +6,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace catalog::app {
 
@@ -50,12 +51,14 @@ Environment gather_environment(const std::string& dotenv_path = ".env");
 Config load_config(const Environment& env);
 
 // "sqlite:///./catalog.db" -> "./catalog.db"; also the FastAPI app's "sqlite+aiosqlite://".
-std::string database_path_from_url(const std::string& url);
+// `name` is what a refusal calls the value (the variable or option it came from).
+std::string database_path_from_url(const std::string& url, std::string_view name = "DATABASE_URL");
 
 // "postgresql+asyncpg://u@h/db" -> "postgresql://u@h/db" (also postgres://, postgresql://,
 // postgresql+psycopg://, postgresql+psycopg2://); nullopt for a URL of another scheme.
 // Throws ConfigError for a PostgreSQL URL libpq cannot read.
-std::optional<std::string> postgres_url_from(const std::string& url);
+std::optional<std::string> postgres_url_from(const std::string& url,
+                                             std::string_view name = "DATABASE_URL");
 
 // What `catalog serve` needs on PostgreSQL beyond load_config: CATALOG_NODE_URL. Throws
 // ConfigError naming the variable.

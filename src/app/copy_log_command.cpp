@@ -24,6 +24,11 @@ using Visit = std::function<void(const RecordedEvent&)>;
 
 constexpr size_t chunk = 2000;
 
+std::string held(int64_t events) {
+  return "the target already holds " + std::to_string(events) +
+         (events == 1 ? " event" : " events") + ": copy-log fills only a database without events";
+}
+
 // A link that does not hold: the copy stops, and nothing of it stays.
 class BrokenLink : public std::runtime_error {
  public:
@@ -46,9 +51,7 @@ class SqliteSink : public Sink {
     db::migrate_to_head(db_);
     db::Reset any(db_.cached("SELECT count(*) FROM events"));
     any->step();
-    if (any->int64(0) > 0)
-      throw std::runtime_error("the target already holds " + std::to_string(any->int64(0)) +
-                               " events: copy-log fills only a database without events");
+    if (any->int64(0) > 0) throw std::runtime_error(held(any->int64(0)));
   }
   void begin() override { txn_.emplace(db_); }
   void write(const std::vector<RecordedEvent>& events) override {
@@ -81,9 +84,7 @@ class PostgresSink : public Sink {
       throw std::runtime_error(
           "a catalog node is running as the writer on the target database: stop it first");
     auto count = db_.exec("SELECT count(*) FROM events").int64(0, 0);
-    if (count > 0)
-      throw std::runtime_error("the target already holds " + std::to_string(count) +
-                               " events: copy-log fills only a database without events");
+    if (count > 0) throw std::runtime_error(held(count));
   }
   void begin() override { db_.exec_script("BEGIN"); }
   void write(const std::vector<RecordedEvent>& events) override {
@@ -112,8 +113,8 @@ class PostgresSink : public Sink {
 };
 
 std::unique_ptr<Sink> open_sink(const std::string& url) {
-  if (auto pg_url = postgres_url_from(url)) return std::make_unique<PostgresSink>(*pg_url);
-  return std::make_unique<SqliteSink>(database_path_from_url(url));
+  if (auto pg_url = postgres_url_from(url, "--to")) return std::make_unique<PostgresSink>(*pg_url);
+  return std::make_unique<SqliteSink>(database_path_from_url(url, "--to"));
 }
 
 }  // namespace

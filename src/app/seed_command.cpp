@@ -1,5 +1,7 @@
 #include "app/seed_command.hpp"
 
+#include <openssl/sha.h>
+
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -56,8 +58,17 @@ int seed_through(const std::string& node) {
     return nlohmann::json::parse(r.body);
   };
   auto post = [&](const std::string& target, const nlohmann::json& body, const std::string& key) {
+    // A key of visible ASCII whatever the item's name: its digest.
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
+    std::string hex;
+    for (int i = 0; i < 16; ++i) {
+      static constexpr char digits[] = "0123456789abcdef";
+      hex += digits[digest[i] >> 4];
+      hex += digits[digest[i] & 15];
+    }
     auto r = http_call(node, beast_http::post, target, body.dump(),
-                       {{"Idempotency-Key", "catalog-seed-" + key}});
+                       {{"Idempotency-Key", "catalog-seed-" + hex}});
     if (r.status != 201)
       throw std::runtime_error("POST " + target + " answered " + std::to_string(r.status) + ": " +
                                r.body);
