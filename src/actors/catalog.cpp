@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "actors/catalog_state.hpp"
+#include "cluster/bulk_catch_up.hpp"
 #include "db/sqlite.hpp"
 #include "events/decide.hpp"
 #include "events/event_store.hpp"
@@ -354,7 +355,8 @@ std::shared_ptr<CatalogState> open_catalog(const std::string& path, bool sql_ech
 std::shared_ptr<CatalogState> open_cluster_catalog(const std::string& read_model_path,
                                                    std::unique_ptr<events::store::PostgresLog> log,
                                                    cluster::NodeState& node,
-                                                   std::shared_ptr<std::atomic<bool>> tail_woken) {
+                                                   std::shared_ptr<std::atomic<bool>> tail_woken,
+                                                   std::shared_ptr<cluster::CaughtUp> caught_up) {
   auto* shared = log.get();
   auto s = std::make_shared<CatalogState>(std::move(log));
   s->shared_log = shared;
@@ -362,8 +364,14 @@ std::shared_ptr<CatalogState> open_cluster_catalog(const std::string& read_model
   s->tail_woken = std::move(tail_woken);
   // The node's own copy of the log, which the projector keeps beside the read tables: the
   // write model starts where the read model is, and the tail goes on from there.
+  if (caught_up) {
+    s->model = std::move(caught_up->model);
+    s->head = caught_up->head;
+    s->last_recorded_at = caught_up->last_recorded_at;
+  }
   db::Connection local(read_model_path, db::OpenMode::read_only);
-  events::EventStore(local).for_each_after(0, [&s](const events::RecordedEvent& e) { s->fold(e); });
+  events::EventStore(local).for_each_after(s->head.position,
+                                           [&s](const events::RecordedEvent& e) { s->fold(e); });
   node.saw_head(s->head.position);
   spdlog::info("cluster: this node follows the log from position {}", s->head.position);
   return s;

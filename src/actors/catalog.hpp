@@ -31,7 +31,8 @@ class PostgresLog;
 }
 namespace catalog::cluster {
 class NodeState;
-}
+struct CaughtUp;
+}  // namespace catalog::cluster
 
 namespace catalog::actors {
 
@@ -52,11 +53,14 @@ std::shared_ptr<CatalogState> open_catalog(const std::string& database_path, boo
 
 // A cluster node: folds the node's own copy of the log (in its read model file) into the
 // write model, and appends through `log` once it holds the writer lock. `tail_woken` is
-// set by whoever sends tail_atom and cleared by the actor as it reads.
+// set by whoever sends tail_atom and cleared by the actor as it reads. `caught_up`, when
+// given, is the write model of the events a bulk copy just wrote, which need not be read
+// back.
 std::shared_ptr<CatalogState> open_cluster_catalog(const std::string& read_model_path,
                                                    std::unique_ptr<events::store::PostgresLog> log,
                                                    cluster::NodeState& node,
-                                                   std::shared_ptr<std::atomic<bool>> tail_woken);
+                                                   std::shared_ptr<std::atomic<bool>> tail_woken,
+                                                   std::shared_ptr<cluster::CaughtUp> caught_up);
 
 caf::actor spawn_catalog(caf::actor_system& sys, std::shared_ptr<CatalogState> state,
                          caf::actor projector, const projections::ReadPosition& read_position,

@@ -19,7 +19,7 @@ Runtime::Runtime(const RuntimeOptions& o, metrics::Metrics& metrics)
   auto catalog_state = cluster ? open_cluster_catalog(o.database_path,
                                                       std::make_unique<events::store::PostgresLog>(
                                                           *o.postgres_url, o.sql_echo),
-                                                      *o.node, tail_woken_)
+                                                      *o.node, tail_woken_, o.caught_up)
                                : open_catalog(o.database_path, o.sql_echo);
   // The scheduler runs only the live hub: every actor that blocks on SQLite or HTTP is
   // detached. CAF's workers poll for work in a loop of 50 us sleeps before they wait on a

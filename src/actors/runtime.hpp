@@ -18,7 +18,8 @@
 
 namespace catalog::cluster {
 class NodeState;
-}
+struct CaughtUp;
+}  // namespace catalog::cluster
 
 namespace catalog::actors {
 
@@ -30,6 +31,8 @@ struct RuntimeOptions {
   // A cluster node: the shared log, and the node's place in the cluster.
   std::optional<std::string> postgres_url;
   cluster::NodeState* node = nullptr;
+  // The write model of a log copied in bulk just before (cluster/bulk_catch_up.hpp).
+  std::shared_ptr<cluster::CaughtUp> caught_up;
 };
 
 class Runtime {

@@ -12,7 +12,9 @@
 #include "actors/live_hub.hpp"
 #include "actors/runtime.hpp"
 #include "app/buffered_log.hpp"
+#include "app/catching_up_server.hpp"
 #include "app/cluster_node.hpp"
+#include "cluster/bulk_catch_up.hpp"
 #include "cluster/forwarder.hpp"
 #include "cluster/node_state.hpp"
 #include "cluster/watcher.hpp"
@@ -33,6 +35,10 @@ void prepare_database(const Config& config) {
   db::configure(conn, true);
   db::migrate_to_head(conn);
 }
+
+// Further behind than this, a starting node copies the log in one pass rather than through
+// the tail (about 20,000 events a second).
+constexpr int64_t bulk_threshold = 20000;
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -77,12 +83,31 @@ int serve(const Config& config) {
   } else {
     spdlog::info("catalog starting: database {}", local);
   }
-  prepare_database(config);
-  // Before anything slow: a second node started with this URL stops here.
-  if (cluster.node)
+  // A cluster node's port answers from the start, that it is catching up: it migrates, may
+  // copy a long log, and folds its own before it serves (and a port in use fails here).
+  unsigned short port = config.port;
+  CatchUpProgress progress;
+  std::unique_ptr<CatchingUpServer> catching_up;
+  if (cluster.node) {
+    catching_up = std::make_unique<CatchingUpServer>(config.host, port, *config.node_url, progress);
+    port = catching_up->port();
+    // Before anything slow: a second node started with this URL stops here.
     cluster.watcher = std::make_unique<cluster::Watcher>(*config.postgres_url, *cluster.node);
+  }
+  prepare_database(config);
+  // A node far behind the log copies it in one pass first.
+  std::shared_ptr<cluster::CaughtUp> caught_up;
+  if (cluster.node) {
+    auto copy = cluster::bulk_catch_up(*config.postgres_url, local, bulk_threshold,
+                                       [&progress](int64_t position, int64_t log_head) {
+                                         progress.position = position;
+                                         progress.log_head = log_head;
+                                       });
+    if (copy.folded) caught_up = std::make_shared<cluster::CaughtUp>(std::move(*copy.folded));
+  }
   metrics::Metrics metrics;
-  actors::RuntimeOptions options{local, config.sql_echo, config.postgres_url, cluster.node.get()};
+  actors::RuntimeOptions options{local, config.sql_echo, config.postgres_url, cluster.node.get(),
+                                 caught_up};
   actors::Runtime runtime(options, metrics);
   // The watcher calls into the runtime: it stops first, however serve() ends.
   struct StopWatcher {
@@ -143,7 +168,8 @@ int serve(const Config& config) {
   limits.max_connections = config.max_connections;
   // The router is made once the port is known: /cluster names where a single node listens.
   http::Router router;
-  http::Server server(router, limits, config.host, config.port, io_threads, connections, metrics,
+  catching_up.reset();
+  http::Server server(router, limits, config.host, port, io_threads, connections, metrics,
                       services.read_position);
   services.node_url =
       config.node_url.value_or("http://" + config.host + ":" + std::to_string(server.port()));

@@ -18,9 +18,10 @@ constexpr auto beat_every = std::chrono::seconds(1);
 // As the writer's session: a node that stops answering loses its URL lock within seconds,
 // so that it can be started again (elsewhere, if its machine is lost).
 constexpr const char* session_settings =
-    "SET idle_session_timeout = '5s'; SET tcp_keepalives_idle = 1; "
-    "SET tcp_keepalives_interval = 1; SET tcp_keepalives_count = 2; SET tcp_user_timeout = 3000; "
-    "LISTEN catalog_events; LISTEN catalog_writer";
+    "SET tcp_keepalives_idle = 1; SET tcp_keepalives_interval = 1; SET tcp_keepalives_count = 2; "
+    "SET tcp_user_timeout = 3000; LISTEN catalog_events; LISTEN catalog_writer";
+// Only once the heartbeat runs: before, the node may spend a while copying the log.
+constexpr const char* idle_limit = "SET idle_session_timeout = '5s'";
 
 }  // namespace
 
@@ -45,6 +46,12 @@ Watcher::Watcher(std::string postgres_url, NodeState& node)
 void Watcher::start(const projections::ReadPosition& position, std::function<void()> wake_tail) {
   position_ = &position;
   wake_tail_ = std::move(wake_tail);
+  started_ = true;
+  try {
+    conn_->exec_script(idle_limit);
+  } catch (const pg::Error&) {
+    open();  // lost while the node was getting ready: the thread's loop would do the same
+  }
   beat();
   node_.on_ask_for_writer([this] { asked_ = true; });
   thread_ = std::thread([this] { run(); });
@@ -60,6 +67,7 @@ void Watcher::open() {
   conn_.reset();
   auto conn = std::make_unique<pg::Connection>(pg::ConnectOptions{postgres_url_, "catalog-node"});
   conn->exec_script(session_settings);
+  if (started_) conn->exec_script(idle_limit);
   if (!claim_url(*conn, node_.url()))
     throw std::runtime_error("CATALOG_NODE_URL=" + node_.url() +
                              " is already used by another running node: every node needs a URL "

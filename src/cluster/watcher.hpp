@@ -42,6 +42,7 @@ class Watcher {
   std::unique_ptr<pg::Connection> conn_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> asked_{false};
+  bool started_ = false;
   std::thread thread_;
 };
 

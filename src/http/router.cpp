@@ -115,6 +115,10 @@ void Router::dispatch(const Request& request, Respond respond, TakeConnection ta
     allow += std::string(beast_http::to_string(e.method));
   }
   if (allow.empty()) {
+    if (otherwise_) {
+      RouteContext ctx{this, request, "unmatched", {}, parse_query_string(query), {}};
+      return otherwise_(ctx, std::move(respond));
+    }
     respond(error_response(request, beast_http::status::not_found, "Not Found"));
     return;
   }

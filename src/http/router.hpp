@@ -56,6 +56,8 @@ class Router {
   // From now on POST, PUT and DELETE (the routes documented as mutations) need
   // `Authorization: Bearer <token>`.
   void require_token(std::string token) { token_ = std::move(token); }
+  // Answers every path no route matches (instead of 404): a server that is not ready yet.
+  void otherwise(Handler handler) { otherwise_ = std::move(handler); }
 
   struct Entry {
     beast_http::verb method;
@@ -71,6 +73,7 @@ class Router {
 
   std::vector<Entry> entries_;
   std::string token_;
+  Handler otherwise_;
 };
 
 }  // namespace catalog::http

@@ -10,13 +10,16 @@
 
 namespace catalog::projections {
 
-std::vector<std::string> drop_read_model_indexes(db::Connection& db) {
+std::vector<std::string> drop_read_model_indexes(db::Connection& db,
+                                                 const std::vector<std::string>& also) {
   std::vector<std::pair<std::string, std::string>> dropped;  // (DROP ..., CREATE ...)
-  {
-    db::Statement list(
-        db,
-        "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
-        "AND sql IS NOT NULL AND tbl_name IN ('categories', 'tags', 'products', 'product_tags')");
+  std::vector<std::string> tables{"categories", "tags", "products", "product_tags"};
+  tables.insert(tables.end(), also.begin(), also.end());
+  for (const auto& table : tables) {
+    db::Statement list(db,
+                       "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', "
+                       "'trigger') AND sql IS NOT NULL AND tbl_name = ?");
+    list.bind(1, table);
     while (list.step()) {
       // The names come from the schema, never from input; quoting keeps any name intact.
       std::string kind = list.text(0) == "index" ? "INDEX" : "TRIGGER";

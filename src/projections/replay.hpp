@@ -20,8 +20,10 @@ struct ReplayStats {
 
 // Drops the secondary indexes and the triggers of the read tables and returns the SQL that
 // creates them again (taken from the schema, so a migration that adds one needs no change
-// here).
-std::vector<std::string> drop_read_model_indexes(db::Connection& db);
+// here). `also` names more tables to treat so (a bulk copy of the log drops the events
+// table's triggers while it checks the chain itself).
+std::vector<std::string> drop_read_model_indexes(db::Connection& db,
+                                                 const std::vector<std::string>& also = {});
 
 // Applies the events of `store` after 0 and up to `until` to `projection`, inside the
 // caller's transaction on the projection's connection, and returns the position of the
