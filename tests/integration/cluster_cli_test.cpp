@@ -3,11 +3,6 @@
 // (and back), `catalog verify` and `catalog events` on the shared log, `catalog seed` through
 // a running node, and `catalog serve` refusing, in one line and without showing a password,
 // to start where it cannot join a cluster.
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -17,13 +12,13 @@
 #include <set>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "app/demo_catalog.hpp"
 #include "db/sqlite.hpp"
 #include "support/cluster_nodes.hpp"
 #include "support/http_client.hpp"
+#include "support/launched_catalog.hpp"
 #include "support/log_fixtures.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
@@ -55,13 +50,6 @@ std::vector<std::string> errors_of(const std::string& text) {
     if (!contains(line, "] [info] ")) errors.push_back(line);
   }
   return errors;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 std::string described(const std::vector<std::string>& args, const CommandResult& r) {
@@ -182,88 +170,13 @@ std::string pg_url(const std::string& password, unsigned short port,
          database;
 }
 
-// `catalog <args>` in `dir` with exactly `env` (plus PATH), stdout and stderr kept apart,
-// which must end by itself: one that is still running after the limit (a server that wrongly
-// started) is killed.
-class Launched {
- public:
-  Launched(const std::string& dir, const std::vector<std::string>& args, const Env& env)
-      : out_(dir + "/launched-" + std::to_string(getpid()) + "-" + std::to_string(++count_) +
-             ".out"),
-        err_(dir + "/launched-" + std::to_string(getpid()) + "-" + std::to_string(count_) +
-             ".err") {
-    std::vector<std::string> argv_s{CATALOG_BINARY};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : argv_s)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    Env full = env;
-    if (const char* path = getenv("PATH")) full.emplace("PATH", path);
-    for (const char* keep : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
-      if (const char* v = getenv(keep)) full.emplace(keep, v);
-    }
-    std::vector<std::string> env_s;
-    for (const auto& [k, v] : full)
-      env_s.push_back(k + "=" + v);
-    std::vector<char*> envp;
-    for (auto& e : env_s)
-      envp.push_back(e.data());
-    envp.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
-    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-    int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) throw std::runtime_error("cannot start " + std::string(CATALOG_BINARY));
-  }
-  ~Launched() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  Launched(const Launched&) = delete;
-  Launched& operator=(const Launched&) = delete;
-
-  // The exit status once the process ends by itself within `limit`; -1 (and the process
-  // killed) if it is still running then.
-  int wait_exit(std::chrono::seconds limit) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    ::kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-    return -1;
-  }
-
-  std::string out() const { return read_text(out_); }
-  std::string err() const { return read_text(err_); }
-
- private:
-  static inline int count_ = 0;
-  std::string out_, err_;
-  pid_t pid_ = -1;
-};
-
 // `catalog serve` with `env` must stop by itself within `limit`: an exit (not a crash, not a
 // server), one line beside the start-up log that contains `names`, and none of `secrets`
 // anywhere in what it printed.
 void check_refused_at_start(const std::string& dir, const Env& env, const std::string& names,
                             const std::vector<std::string>& secrets,
                             std::chrono::seconds limit = std::chrono::seconds(20)) {
-  Launched serve(dir, {"serve"}, env);
+  LaunchedCatalog serve(dir, {"serve"}, env);
   int code = serve.wait_exit(limit);
   std::string err = serve.err();
   std::string out = serve.out();

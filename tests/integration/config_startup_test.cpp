@@ -2,23 +2,17 @@
 // with one line naming the variable, `.env` in the working directory is read under the
 // process environment, the FastAPI app's DATABASE_URL works, and a database that cannot be
 // created or wrong arguments end cleanly.
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "support/http_client.hpp"
+#include "support/launched_catalog.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -26,13 +20,6 @@ using namespace catalog::testing;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
@@ -47,113 +34,6 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-// `catalog <args>` in `dir` with exactly `env` (plus PATH), stdout and stderr kept apart.
-// Unlike run_catalog it never waits for good: a server that wrongly starts is stopped.
-class Catalog {
- public:
-  Catalog(const std::string& dir, const std::vector<std::string>& args, const Env& env)
-      : out_(dir + "/out-" + std::to_string(++count_)),
-        err_(dir + "/err-" + std::to_string(count_)) {
-    std::vector<std::string> argv_s{CATALOG_BINARY};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : argv_s)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    Env full = env;
-    if (const char* path = getenv("PATH")) full.emplace("PATH", path);
-    for (const char* keep : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
-      if (const char* v = getenv(keep)) full.emplace(keep, v);
-    }
-    std::vector<std::string> env_s;
-    for (const auto& [k, v] : full)
-      env_s.push_back(k + "=" + v);
-    std::vector<char*> envp;
-    for (auto& e : env_s)
-      envp.push_back(e.data());
-    envp.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
-    int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) throw std::runtime_error("cannot start " + std::string(CATALOG_BINARY));
-  }
-  ~Catalog() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  Catalog(const Catalog&) = delete;
-  Catalog& operator=(const Catalog&) = delete;
-
-  // The exit status once the process ends by itself within `limit`; if it is still running
-  // then (a server that started), it is stopped and -1 returned.
-  int wait_exit(std::chrono::seconds limit = std::chrono::seconds(20)) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    stop();
-    return -1;
-  }
-
-  // The port of the "listening on" line; 0 if the process ends or says nothing in time.
-  unsigned short wait_listening() {
-    static const std::regex listening(R"(listening on http://[^:]+:(\d+))");
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::smatch m;
-      std::string text = err();
-      if (std::regex_search(text, m, listening)) {
-        auto port = static_cast<unsigned short>(std::stoi(m[1]));
-        while (std::chrono::steady_clock::now() < deadline) {
-          try {
-            if (http_get(port, "/health").status == 200) return port;
-          } catch (const std::exception&) {
-          }
-          std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-        return 0;
-      }
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return 0;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return 0;
-  }
-
-  // SIGTERM and wait; the exit status.
-  int stop() {
-    if (pid_ <= 0) return -1;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-
-  std::string out() const { return read_text(out_); }
-  std::string err() const { return read_text(err_); }
-
- private:
-  static inline int count_ = 0;
-  std::string out_, err_;
-  pid_t pid_ = -1;
-};
-
 // A usable environment for `serve` in `dir`: its own database, any free port.
 Env good_env(const TempDir& dir) {
   return {{"DATABASE_URL", database_url(dir.file("catalog.db"))}, {"PORT", "0"}};
@@ -162,7 +42,7 @@ Env good_env(const TempDir& dir) {
 // `serve` with `env` must stop at once: a non-zero exit, one line on stderr that names
 // `variable` (and shows no secret), and no server.
 void check_refused_at_start(const TempDir& dir, const Env& env, const std::string& variable) {
-  Catalog serve(dir.path(), {"serve"}, env);
+  LaunchedCatalog serve(dir.path(), {"serve"}, env);
   int code = serve.wait_exit();
   std::string err = serve.err();
   INFO("exit " << code << "\nstderr: " << err << "\nstdout: " << serve.out());
@@ -243,7 +123,8 @@ TEST_CASE("a wrong value in .env stops the server just like one in the environme
 TEST_CASE("a malformed .env line stops the server with one line naming it") {
   TempDir dir;
   std::ofstream(dir.file(".env")) << "# settings\nPORT=0\nthis line is wrong\n";
-  Catalog serve(dir.path(), {"serve"}, {{"DATABASE_URL", database_url(dir.file("catalog.db"))}});
+  LaunchedCatalog serve(dir.path(), {"serve"},
+                        {{"DATABASE_URL", database_url(dir.file("catalog.db"))}});
   int code = serve.wait_exit();
   std::string err = serve.err();
   INFO("exit " << code << "\nstderr: " << err);
@@ -259,7 +140,7 @@ TEST_CASE("a refused start-up leaves no database file behind") {
   TempDir dir;
   Env env = good_env(dir);
   env["PORT"] = "abc";
-  Catalog serve(dir.path(), {"serve"}, env);
+  LaunchedCatalog serve(dir.path(), {"serve"}, env);
   CHECK(serve.wait_exit() > 0);
   CHECK_FALSE(fs::exists(dir.file("catalog.db")));
 }
@@ -270,7 +151,7 @@ TEST_CASE("PORT and DATABASE_URL are read from .env in the working directory") {
                                      "export PORT=0\n"
                                      "DATABASE_URL=\"sqlite:///./from-dotenv.db\"  \n"
                                      "SQL_ECHO=0 # quiet\n";
-  Catalog serve(dir.path(), {"serve"}, {});
+  LaunchedCatalog serve(dir.path(), {"serve"}, {});
   unsigned short port = serve.wait_listening();
   INFO(serve.err());
   REQUIRE(port != 0);
@@ -287,10 +168,10 @@ TEST_CASE("the process environment wins over .env") {
   std::ofstream(dir.file(".env")) << "PORT=not-a-port\n"
                                      "DATABASE_URL=sqlite:///./dotenv.db\n"
                                      "CATALOG_API_TOKEN=from-dotenv\n";
-  Catalog serve(dir.path(), {"serve"},
-                {{"PORT", "0"},
-                 {"DATABASE_URL", "sqlite:///./environment.db"},
-                 {"CATALOG_API_TOKEN", "from-environment"}});
+  LaunchedCatalog serve(dir.path(), {"serve"},
+                        {{"PORT", "0"},
+                         {"DATABASE_URL", "sqlite:///./environment.db"},
+                         {"CATALOG_API_TOKEN", "from-environment"}});
   unsigned short port = serve.wait_listening();
   INFO(serve.err());
   REQUIRE(port != 0);
@@ -315,8 +196,8 @@ TEST_CASE("a .env variable the environment does not set is still read") {
 
 TEST_CASE("the FastAPI app's DATABASE_URL creates test.db in the working directory") {
   TempDir dir;
-  Catalog serve(dir.path(), {"serve"},
-                {{"PORT", "0"}, {"DATABASE_URL", "sqlite+aiosqlite:///./test.db"}});
+  LaunchedCatalog serve(dir.path(), {"serve"},
+                        {{"PORT", "0"}, {"DATABASE_URL", "sqlite+aiosqlite:///./test.db"}});
   unsigned short port = serve.wait_listening();
   INFO(serve.err());
   REQUIRE(port != 0);
@@ -326,8 +207,8 @@ TEST_CASE("the FastAPI app's DATABASE_URL creates test.db in the working directo
   CHECK(serve.stop() == 0);
 
   // The same file serves again: it is the database, not a copy.
-  Catalog again(dir.path(), {"serve"},
-                {{"PORT", "0"}, {"DATABASE_URL", "sqlite+aiosqlite:///./test.db"}});
+  LaunchedCatalog again(dir.path(), {"serve"},
+                        {{"PORT", "0"}, {"DATABASE_URL", "sqlite+aiosqlite:///./test.db"}});
   port = again.wait_listening();
   REQUIRE(port != 0);
   auto list = http_get(port, "/categories/").json();
@@ -339,7 +220,8 @@ TEST_CASE("the FastAPI app's DATABASE_URL creates test.db in the working directo
 TEST_CASE("an absolute DATABASE_URL is used whatever the working directory") {
   TempDir dir, elsewhere;
   std::string db = dir.file("absolute.db");
-  Catalog serve(elsewhere.path(), {"serve"}, {{"PORT", "0"}, {"DATABASE_URL", "sqlite:///" + db}});
+  LaunchedCatalog serve(elsewhere.path(), {"serve"},
+                        {{"PORT", "0"}, {"DATABASE_URL", "sqlite:///" + db}});
   REQUIRE(serve.wait_listening() != 0);
   CHECK(serve.stop() == 0);
   CHECK(fs::exists(db));
@@ -349,7 +231,7 @@ TEST_CASE("a database in a directory that does not exist stops the server with o
   TempDir dir;
   Env env = good_env(dir);
   env["DATABASE_URL"] = "sqlite:///./no/such/dir/catalog.db";
-  Catalog serve(dir.path(), {"serve"}, env);
+  LaunchedCatalog serve(dir.path(), {"serve"}, env);
   int code = serve.wait_exit();
   std::string err = serve.err();
   INFO("exit " << code << "\nstderr: " << err);
@@ -370,7 +252,7 @@ TEST_CASE("wrong arguments exit 2 with a usage line and start nothing") {
   const std::vector<std::vector<std::string>> wrong{
       {"serve", "--bogus"}, {"serve", "extra"}, {"bogus"}, {"--port", "80"}, {"seed", "--bogus"}};
   for (const auto& args : wrong) {
-    Catalog run(dir.path(), args, good_env(dir));
+    LaunchedCatalog run(dir.path(), args, good_env(dir));
     int code = run.wait_exit();
     std::string err = run.err();
     INFO("args: " << args[0] << (args.size() > 1 ? " " + args[1] : "") << "\nexit " << code
