@@ -88,23 +88,13 @@ class PostgresSink : public Sink {
   }
   void begin() override { db_.exec_script("BEGIN"); }
   void write(const std::vector<RecordedEvent>& events) override {
-    auto batch = nlohmann::json::array();
-    for (const auto& e : events) {
-      batch.push_back({{"position", e.position},
-                       {"stream", e.stream},
-                       {"version", e.version},
-                       {"type", e.type},
-                       {"data", e.data},
-                       {"recorded_at", events::format_iso(e.recorded_at)},
-                       {"hash", e.hash}});
-    }
     // The chain trigger checks every row again, in the database.
     db_.exec(
         "INSERT INTO events (position, stream, version, type, data, recorded_at, hash) "
         "SELECT e.position, e.stream, e.version, e.type, e.data, e.recorded_at, e.hash "
         "FROM json_to_recordset($1::json) AS e(position bigint, stream text, version bigint, "
         "type text, data text, recorded_at text, hash text) ORDER BY e.position",
-        {batch.dump()});
+        {events::store::events_json(events)});
   }
   void commit() override { db_.exec_script("COMMIT"); }
 

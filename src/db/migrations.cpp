@@ -38,6 +38,15 @@ std::string plural(std::size_t n, std::string_view word) {
 
 }  // namespace
 
+std::string sql_literal(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  return out + "'";
+}
+
 std::string format_revision(int revision) {
   if (revision == 0) return "base";
   char buf[16];

@@ -73,6 +73,10 @@ const std::vector<Migration>& embedded_migrations();
 // "0002" for a revision, "base" for 0 (nothing applied).
 std::string format_revision(int revision);
 
+// `text` as a SQL string literal (quotes doubled), for the scripts `--sql` prints; both
+// dialects read it so.
+std::string sql_literal(std::string_view text);
+
 // Applies and reverts a linear list of migrations, one transaction per revision, recording
 // each applied revision in `schema_migrations`. Reading (current, pending, *_sql) never
 // writes, so a read-only connection is enough for them.

@@ -18,15 +18,6 @@ constexpr std::string_view version_table =
     "  applied_at timestamptz NOT NULL DEFAULT now()\n"
     ");\n";
 
-std::string quote(std::string_view text) {
-  std::string out = "'";
-  for (char c : text) {
-    out += c;
-    if (c == '\'') out += '\'';
-  }
-  return out + "'";
-}
-
 const pg::Param space(pg::lock_space);
 const pg::Param schema_key(static_cast<int>(pg::AdvisoryLock::schema));
 
@@ -86,7 +77,7 @@ class PostgresSchema : public SchemaDatabase {
   std::string begin_sql() const override { return "BEGIN;\n"; }
   std::string record_sql(const Migration& m) const override {
     return "INSERT INTO schema_migrations (revision, name) VALUES (" + std::to_string(m.revision) +
-           ", " + quote(m.name) + ");\n";
+           ", " + sql_literal(m.name) + ");\n";
   }
   std::string forget_sql(int revision) const override {
     return "DELETE FROM schema_migrations WHERE revision = " + std::to_string(revision) + ";\n";

@@ -15,15 +15,6 @@ constexpr std::string_view version_table =
     "  applied_at TEXT NOT NULL\n"
     ");\n";
 
-std::string quote(std::string_view text) {
-  std::string out = "'";
-  for (char c : text) {
-    out += c;
-    if (c == '\'') out += '\'';
-  }
-  return out + "'";
-}
-
 class SqliteSchema : public SchemaDatabase {
  public:
   explicit SqliteSchema(Connection& db) : db_(db) {}
@@ -71,7 +62,7 @@ class SqliteSchema : public SchemaDatabase {
   std::string begin_sql() const override { return "BEGIN IMMEDIATE;\n"; }
   std::string record_sql(const Migration& m) const override {
     return "INSERT INTO schema_migrations (revision, name, applied_at) VALUES (" +
-           std::to_string(m.revision) + ", " + quote(m.name) +
+           std::to_string(m.revision) + ", " + sql_literal(m.name) +
            ", strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));\n";
   }
   std::string forget_sql(int revision) const override {

@@ -129,10 +129,7 @@ int64_t PostgresLog::for_each_after(int64_t after,
   }
 }
 
-void PostgresLog::append(const Head& expected, const std::vector<RecordedEvent>& events,
-                         const std::vector<KeptAnswer>& answers) {
-  auto& c = conn();
-  if (!c.ok()) throw pg::Error("the connection to PostgreSQL is lost", "", true);
+std::string events_json(const std::vector<RecordedEvent>& events) {
   auto batch = nlohmann::json::array();
   for (const auto& e : events) {
     batch.push_back({{"position", e.position},
@@ -143,6 +140,13 @@ void PostgresLog::append(const Head& expected, const std::vector<RecordedEvent>&
                      {"recorded_at", format_iso(e.recorded_at)},
                      {"hash", e.hash}});
   }
+  return batch.dump();
+}
+
+void PostgresLog::append(const Head& expected, const std::vector<RecordedEvent>& events,
+                         const std::vector<KeptAnswer>& answers) {
+  auto& c = conn();
+  if (!c.ok()) throw pg::Error("the connection to PostgreSQL is lost", "", true);
   auto kept = nlohmann::json::array();
   for (const auto& a : answers) {
     kept.push_back({{"key", a.key},
@@ -157,7 +161,7 @@ void PostgresLog::append(const Head& expected, const std::vector<RecordedEvent>&
     // One statement outside any BEGIN: its own transaction, committed (with
     // synchronous_commit = on) when the call returns.
     c.exec("SELECT catalog_append($1, $2, $3::json, $4::json)",
-           {expected.position + 1, expected.hash, batch.dump(), kept.dump()});
+           {expected.position + 1, expected.hash, events_json(events), kept.dump()});
   } catch (const pg::Error& e) {
     if (e.sqlstate() == "CA001" || e.sqlstate() == "CA002") throw Fenced(e.what());
     if (e.connection_lost()) throw OutcomeUnknown(e.what());

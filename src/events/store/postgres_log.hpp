@@ -51,6 +51,10 @@ class PostgresLog : public EventLog {
   std::unique_ptr<pg::Connection> conn_;
 };
 
+// Events as the JSON array that catalog_append and copy-log's insert read (data and
+// recorded_at as the exact text that was hashed).
+std::string events_json(const std::vector<RecordedEvent>& events);
+
 // Reads events from a PostgreSQL log by position, on any connection.
 std::vector<RecordedEvent> read_events_after(pg::Connection& conn, int64_t after, int64_t limit);
 
