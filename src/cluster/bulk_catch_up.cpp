@@ -138,6 +138,10 @@ BulkCopy bulk_catch_up(const std::string& postgres_url, const std::string& read_
   std::optional<CaughtUp> folded;
   if (fold) folded.emplace();
   try {
+    // A rollback journal, not the WAL, for the one long transaction: it keeps only the pages
+    // the file held before (none on a new node), where the WAL would take every page written
+    // and the checkpoint would then copy each one again. Nothing else has the file open yet.
+    local.exec("PRAGMA journal_mode=DELETE");
     local.exec("PRAGMA cache_size=-262144");
     db::Transaction txn(local);
     // The chain is checked above, so the gap trigger of the copy of the log is not needed
@@ -166,6 +170,7 @@ BulkCopy bulk_catch_up(const std::string& postgres_url, const std::string& read_
     for (const auto& sql : rebuild)
       local.exec(sql);
     txn.commit();
+    local.exec("PRAGMA journal_mode=WAL");
   } catch (...) {
     read.close();
     decoded.close();
