@@ -34,6 +34,20 @@ int64_t Result::int64(int row, int col) const {
   return v;
 }
 
+double Result::real(int row, int col) const {
+  auto t = text(row, col);
+  double v = 0;
+  auto r = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (r.ec != std::errc{}) throw Error("not a number: " + std::string(t), "", false);
+  return v;
+}
+
+Param::Param(double v) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  value_ = std::string(buf, r.ptr);
+}
+
 Connection::Connection(const ConnectOptions& options) {
   // The service's defaults come before the URL, so that a parameter in the URL's query
   // string (?connect_timeout=10) overrides them. Keepalives and a TCP user time-out make a

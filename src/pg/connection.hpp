@@ -44,6 +44,7 @@ class Result {
     return std::string(text(row, col));
   }
   int64_t int64(int row, int col) const;
+  double real(int row, int col) const;
   std::optional<int64_t> opt_int64(int row, int col) const {
     if (is_null(row, col)) return std::nullopt;
     return int64(row, col);
@@ -63,6 +64,8 @@ class Param {
   Param(const char* v) : value_(std::string(v)) {}
   Param(int64_t v) : value_(std::to_string(v)) {}
   Param(int v) : value_(std::to_string(v)) {}
+  // The shortest text that reads back as the same double.
+  Param(double v);
   template <class T>
   Param(const std::optional<T>& v) {
     if (v) value_ = Param(*v).value_;
