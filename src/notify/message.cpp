@@ -18,14 +18,6 @@ struct overloaded : F... {
 template <class... F>
 overloaded(F...) -> overloaded<F...>;
 
-// 180.0 reads as "180", 250.5 as "250.5", 1e6 as "1000000": the shortest fixed notation
-// that reads back as the same number.
-std::string price(double v) {
-  char buf[400];  // room for the smallest positive double in fixed notation
-  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
-  return std::string(buf, r.ptr);
-}
-
 std::string in_quotes(std::string_view name) {
   return "«" + std::string(name) + "»";
 }
@@ -53,7 +45,7 @@ std::string category_of(const ProductView& p) {
 }
 
 std::string describe(const ProductView& p) {
-  return price(p.price_shmeckles) + " shmeckles / " + price(p.price_flurbos) +
+  return price_text(p.price_shmeckles) + " shmeckles / " + price_text(p.price_flurbos) +
          " flurbos; category " + category_of(p) + "; tags " + tag_list(p.tags);
 }
 
@@ -67,11 +59,11 @@ std::string changes(const ProductPatch& patch, const ProductView& before,
   std::vector<std::string> parts;
   if (patch.name) parts.push_back("name " + in_quotes(before.name) + " → " + in_quotes(after.name));
   if (patch.price_shmeckles)
-    parts.push_back("price " + price(before.price_shmeckles) + " → " +
-                    price(after.price_shmeckles) + " shmeckles");
+    parts.push_back("price " + price_text(before.price_shmeckles) + " → " +
+                    price_text(after.price_shmeckles) + " shmeckles");
   if (patch.price_flurbos)
-    parts.push_back("price " + price(before.price_flurbos) + " → " + price(after.price_flurbos) +
-                    " flurbos");
+    parts.push_back("price " + price_text(before.price_flurbos) + " → " +
+                    price_text(after.price_flurbos) + " flurbos");
   if (patch.category_id)
     parts.push_back("category " + category_of(before) + " → " + category_of(after));
   if (patch.tag_ids)
@@ -129,6 +121,12 @@ std::string message_for(const RecordedEvent& rec, EventStore& store) {
       },
       event);
   return cut_to_limit(text);
+}
+
+std::string price_text(double v) {
+  char buf[400];  // room for the smallest positive double in fixed notation
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+  return std::string(buf, r.ptr);
 }
 
 std::string cut_to_limit(std::string_view text, size_t max_units) {
