@@ -74,7 +74,7 @@ bool is_ip_address(const std::string& host) {
 }
 
 SendResult no_answer(std::string description) {
-  return {SendResult::Kind::transient, 0, std::chrono::milliseconds(0), std::move(description)};
+  return {SendResult::Kind::transient, 0, std::chrono::milliseconds(0), std::move(description), {}};
 }
 
 std::string describe(std::string_view step, const beast::error_code& ec,
@@ -134,7 +134,7 @@ SendResult classify(const Response& response) {
                                std::string(http::obsolete_reason(response.result()));
   std::string description = json_string(body, "description").value_or(fallback);
   auto result = [&](SendResult::Kind kind) {
-    return SendResult{kind, status, std::chrono::milliseconds(0), description};
+    return SendResult{kind, status, std::chrono::milliseconds(0), description, {}};
   };
   if (status == 429) {
     SendResult r = result(SendResult::Kind::rate_limited);
@@ -142,7 +142,11 @@ SendResult classify(const Response& response) {
     return r;
   }
   if (status / 100 == 2) {
-    if (telegram_ok(body)) return result(SendResult::Kind::sent);
+    if (telegram_ok(body)) {
+      auto sent = result(SendResult::Kind::sent);
+      sent.answer = response.body();
+      return sent;
+    }
     description = fallback + ", but not a Telegram answer with \"ok\": true";
     return result(SendResult::Kind::transient);
   }
@@ -310,7 +314,7 @@ TelegramClient::TelegramClient(std::string api_base, std::string bot_token,
                                std::chrono::milliseconds timeout)
     : endpoint_(parse_endpoint(api_base)), token_(std::move(bot_token)), timeout_(timeout) {
   check_token(token_);
-  target_ = endpoint_.path_prefix + "/bot" + token_ + "/sendMessage";
+  target_ = endpoint_.path_prefix + "/bot" + token_ + "/";
   connection_ = std::make_unique<Connection>(endpoint_);
 }
 
@@ -321,23 +325,31 @@ std::string TelegramClient::redacted_url() const {
 }
 
 SendResult TelegramClient::send_message(std::string_view chat_id, std::string_view text) {
-  const std::string body = message_body(chat_id, text);
-  const auto deadline = Clock::now() + timeout_;
+  return call("sendMessage", message_body(chat_id, text));
+}
+
+SendResult TelegramClient::call(std::string_view method, const std::string& json_body,
+                                std::optional<std::chrono::milliseconds> timeout) {
+  const std::string target = target_ + std::string(method);
+  const auto limit = timeout.value_or(timeout_);
+  const auto deadline = Clock::now() + limit;
   // A kept-alive connection the server closed meanwhile fails before any answer; that says
-  // nothing about the message, so it goes once more on a fresh connection.
-  auto result = attempt(body, deadline);
-  if (!result) result = attempt(body, deadline);
+  // nothing about the call, so it goes once more on a fresh connection.
+  auto result = attempt(target, json_body, deadline, limit);
+  if (!result) result = attempt(target, json_body, deadline, limit);
   result->description = without_token(std::move(result->description));
   return *std::move(result);
 }
 
-std::optional<SendResult> TelegramClient::attempt(const std::string& body,
-                                                  Clock::time_point deadline) {
+std::optional<SendResult> TelegramClient::attempt(const std::string& target,
+                                                  const std::string& body,
+                                                  Clock::time_point deadline,
+                                                  std::chrono::milliseconds timeout) {
   const bool reused = connection_->is_open();
   if (!reused) {
-    if (auto failure = connection_->open(deadline, timeout_)) return no_answer(*failure);
+    if (auto failure = connection_->open(deadline, timeout)) return no_answer(*failure);
   }
-  Request request{http::verb::post, target_, 11};
+  Request request{http::verb::post, target, 11};
   request.set(http::field::host, endpoint_.authority());
   request.set(http::field::user_agent, "catalog-notifier");
   request.set(http::field::content_type, "application/json");
@@ -348,7 +360,7 @@ std::optional<SendResult> TelegramClient::attempt(const std::string& body,
   if (!exchange.error) return classify(exchange.response);
   if (reused && !exchange.got_answer_bytes && exchange.error != beast::error::timeout)
     return std::nullopt;
-  return no_answer(describe(exchange.failed_step, exchange.error, timeout_));
+  return no_answer(describe(exchange.failed_step, exchange.error, timeout));
 }
 
 // Every error text is built without the target, and this is the second line of defence: an

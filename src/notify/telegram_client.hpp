@@ -20,6 +20,7 @@ struct SendResult {
   int status = 0;  // HTTP status; 0 when there was no answer
   std::chrono::milliseconds retry_after{0};
   std::string description;  // Telegram's "description" or the error; never holds the token
+  std::string answer;       // the body of a 2xx answer, for calls whose result is read
 };
 
 // Not thread-safe: one caller at a time, which the notifier's single thread is.
@@ -39,6 +40,12 @@ class TelegramClient {
   // (DNS resolution aside: the system resolver cannot be interrupted).
   SendResult send_message(std::string_view chat_id, std::string_view text);
 
+  // Any Bot API method ("getUpdates", "getMe") with a JSON body, with the same verdicts and
+  // the answer's body in `answer`. `timeout` replaces the client's for this call: a long
+  // poll waits longer than a send.
+  SendResult call(std::string_view method, const std::string& json_body,
+                  std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
   // The URL with the token replaced, for logs:
   // "https://api.telegram.org/bot<redacted>/sendMessage".
   std::string redacted_url() const;
@@ -47,13 +54,15 @@ class TelegramClient {
   class Connection;
 
   // One exchange; nullopt when a kept-alive connection turned out closed before any answer.
-  std::optional<SendResult> attempt(const std::string& body,
-                                    std::chrono::steady_clock::time_point deadline);
+  std::optional<SendResult> attempt(const std::string& target, const std::string& body,
+                                    std::chrono::steady_clock::time_point deadline,
+                                    std::chrono::milliseconds timeout);
   std::string without_token(std::string text) const;
 
   Endpoint endpoint_;
   std::string token_;
-  std::string target_;  // holds the token: never put into any text that leaves this class
+  // "/bot<token>/": holds the token, never put into any text that leaves this class.
+  std::string target_;
   std::chrono::milliseconds timeout_;
   std::unique_ptr<Connection> connection_;
 };

@@ -103,6 +103,37 @@ TEST_CASE("a message is posted as JSON to /bot<token>/sendMessage and is sent", 
         nlohmann::json{{"chat_id", 42}, {"text", "hello"}, {"disable_web_page_preview", true}});
 }
 
+TEST_CASE("any method is called at /bot<token>/METHOD, with the answer's body kept", "[telegram]") {
+  FakeTelegram fake;
+  const std::string answer = R"({"ok":true,"result":[{"update_id":5}]})";
+  fake.script({Behaviour::raw(200, answer, {{"Content-Type", "application/json"}}),
+               Behaviour::failure(409, "Conflict: terminated by other getUpdates request")});
+  auto client = client_for(fake, 1s);
+  auto result = client.call("getUpdates", R"({"offset":5,"timeout":2})", 4s);
+  CHECK(result.kind == Kind::sent);
+  CHECK(result.answer == answer);
+  auto refused = client.call("getUpdates", R"({"offset":6,"timeout":2})", 4s);
+  CHECK(refused.kind == Kind::permanent);
+  CHECK(refused.status == 409);
+  CHECK(refused.answer.empty());
+  auto got = fake.received();
+  REQUIRE(got.size() == 2);
+  CHECK(got[0].target == "/bot" + kToken + "/getUpdates");
+  CHECK(got[0].body == nlohmann::json{{"offset", 5}, {"timeout", 2}});
+}
+
+TEST_CASE("a long poll waits past the client's own time-out when the call asks for it",
+          "[telegram]") {
+  FakeTelegram fake;
+  fake.script({Behaviour::delay(1500ms)});
+  auto client = client_for(fake, 500ms);
+  CHECK(client.call("getUpdates", "{}", 5s).kind == Kind::sent);
+  fake.script({Behaviour::delay(1500ms)});
+  auto late = client.call("getUpdates", "{}");
+  CHECK(late.kind == Kind::transient);
+  CHECK_FALSE(mentions_token(late.description));
+}
+
 TEST_CASE("a path prefix in the API base is kept before /bot", "[telegram]") {
   FakeTelegram fake;
   TelegramClient client(fake.base_url() + "/tg/", kToken);
