@@ -64,6 +64,12 @@ void FollowIndex::forget(ChatId chat) {
   by_chat_.erase(mine);
 }
 
+bool FollowIndex::follows(ChatId chat, FollowKind kind, Id id) const {
+  auto mine = by_chat_.find(chat);
+  return mine != by_chat_.end() &&
+         std::find(mine->second.begin(), mine->second.end(), key(kind, id)) != mine->second.end();
+}
+
 std::vector<std::pair<FollowKind, Id>> FollowIndex::follows(ChatId chat) const {
   std::vector<std::pair<FollowKind, Id>> out;
   if (auto mine = by_chat_.find(chat); mine != by_chat_.end())

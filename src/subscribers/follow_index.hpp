@@ -31,6 +31,7 @@ class FollowIndex {
   void forget(ChatId chat);
 
   bool follows_something(ChatId chat) const { return by_chat_.count(chat) != 0; }
+  bool follows(ChatId chat, FollowKind kind, Id id) const;
   // What `chat` follows, in the order it followed them.
   std::vector<std::pair<FollowKind, Id>> follows(ChatId chat) const;
 

@@ -106,8 +106,7 @@ std::string Subscriptions::follow(ChatId chat, const BotCommand& c, CatalogLooku
     what = label(target.kind, id, n->name);
   }
   bool fresh = subscribe(chat, head, now_ms);
-  for (const auto& f : follows_.follows(chat))
-    if (f == std::pair{target.kind, id}) return "You already follow " + what + ".";
+  if (follows_.follows(chat, target.kind, id)) return "You already follow " + what + ".";
   store_.follow(chat, target.kind, id, now_ms);
   follows_.add(chat, target.kind, id);
   return subscribed_first(fresh) + "Following " + what +
@@ -129,10 +128,7 @@ std::string Subscriptions::unfollow(ChatId chat, const BotCommand& c, CatalogLoo
   } else {
     return unknown(target);
   }
-  bool followed = false;
-  for (const auto& f : follows_.follows(chat))
-    followed = followed || f == std::pair{target.kind, *id};
-  if (!followed) return "You do not follow " + what + ".";
+  if (!follows_.follows(chat, target.kind, *id)) return "You do not follow " + what + ".";
   store_.unfollow(chat, target.kind, *id);
   follows_.remove(chat, target.kind, *id);
   return "No longer following " + what + "." +

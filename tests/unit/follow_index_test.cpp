@@ -53,6 +53,9 @@ TEST_CASE("unfollowing and forgetting take a chat out of every route") {
   CHECK_FALSE(index.remove(9, FollowKind::tag, 3));
   CHECK(route(index, {0, {10}, {3}}) == std::vector<ChatId>{1, 2});
   CHECK(index.follows(1) == std::vector<std::pair<FollowKind, Id>>{{FollowKind::tag, 3}});
+  CHECK(index.follows(1, FollowKind::tag, 3));
+  CHECK_FALSE(index.follows(1, FollowKind::category, 10));
+  CHECK_FALSE(index.follows(9, FollowKind::tag, 3));
   index.forget(1);
   CHECK_FALSE(index.follows_something(1));
   CHECK(index.follows_something(2));
