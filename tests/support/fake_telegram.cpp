@@ -2,6 +2,7 @@
 // recorded before the scripted behaviour decides the answer.
 #include "fake_telegram.hpp"
 
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -11,6 +12,7 @@
 #include <condition_variable>
 #include <ctime>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -37,19 +39,36 @@ struct FakeTelegramState {
   std::vector<Received> received;
   std::int64_t next_message_id = 1;
   std::size_t connections = 0;
+  bool bot = true;
+  std::deque<nlohmann::json> updates;  // ascending update_id, not yet confirmed
+  std::int64_t next_update_id = 1;
+  std::deque<Behaviour> update_script;
+  std::vector<Received> bot_requests;
+  std::map<std::string, Behaviour> per_chat;  // by chat_id as JSON text
+
+  static bool bot_method(const Received& r) {
+    return r.target.size() >= 6 && (r.target.substr(r.target.size() - 6) == "/getMe" ||
+                                    r.target.find("/getUpdates") != std::string::npos);
+  }
 
   // Records the request and hands out the behaviour it gets, with its message id.
   std::pair<Behaviour, std::int64_t> record(Received r) {
     std::lock_guard lock(mutex);
+    auto chat = per_chat.find(r.chat_id.dump());
     received.push_back(std::move(r));
     recorded.notify_all();
     Behaviour next = fallback;
-    if (!script.empty()) {
+    if (chat != per_chat.end()) {
+      next = chat->second;
+    } else if (!script.empty()) {
       next = std::move(script.front());
       script.pop_front();
     }
     return {std::move(next), next_message_id++};
   }
+
+  // getMe and getUpdates, as Telegram answers them; the wait before answering.
+  std::pair<Response, std::chrono::milliseconds> bot_answer(Received r);
 
   std::size_t new_connection() {
     std::lock_guard lock(mutex);
@@ -62,6 +81,45 @@ struct FakeTelegramState {
 namespace {
 
 using State = detail::FakeTelegramState;
+
+Response json_response(http::status status, const nlohmann::json& body);
+Response answer_for(const Behaviour& b, const Received& request, std::int64_t message_id);
+
+}  // namespace
+
+namespace detail {
+
+std::pair<Response, std::chrono::milliseconds> FakeTelegramState::bot_answer(Received r) {
+  std::lock_guard lock(mutex);
+  bool me = r.target.substr(r.target.size() - 6) == "/getMe";
+  bot_requests.push_back(r);
+  recorded.notify_all();
+  if (me)
+    return {
+        json_response(http::status::ok,
+                      {{"ok", true},
+                       {"result", {{"id", 1}, {"is_bot", true}, {"username", "CatalogTestBot"}}}}),
+        std::chrono::milliseconds(0)};
+  if (!update_script.empty()) {
+    Behaviour b = std::move(update_script.front());
+    update_script.pop_front();
+    return {answer_for(b, r, 0),
+            b.kind == Behaviour::Kind::delay ? b.wait : std::chrono::milliseconds(0)};
+  }
+  std::int64_t offset = r.body.is_object() ? r.body.value("offset", std::int64_t{0}) : 0;
+  // As Telegram: asking after an offset confirms every update before it.
+  while (!updates.empty() && updates.front()["update_id"].get<std::int64_t>() < offset)
+    updates.pop_front();
+  auto result = nlohmann::json::array();
+  for (const auto& u : updates)
+    result.push_back(u);
+  auto wait = result.empty() ? std::chrono::milliseconds(200) : std::chrono::milliseconds(0);
+  return {json_response(http::status::ok, {{"ok", true}, {"result", result}}), wait};
+}
+
+}  // namespace detail
+
+namespace {
 
 Received parse_request(const Request& request, std::size_t connection) {
   Received r;
@@ -160,6 +218,22 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void on_request(const Request& request) {
     Received received = parse_request(request, id_);
+    bool bot = false;
+    {
+      std::lock_guard lock(state_.mutex);
+      bot = state_.bot && State::bot_method(received);
+    }
+    if (bot) {
+      auto [answer, wait] = state_.bot_answer(std::move(received));
+      answer.keep_alive(request.keep_alive());
+      answer.prepare_payload();
+      timer_.expires_after(wait);
+      timer_.async_wait([self = this->shared_from_this(), answer = std::move(answer),
+                         close_after = !request.keep_alive()](beast::error_code ec) mutable {
+        if (!ec) self->write(std::move(answer), close_after);
+      });
+      return;
+    }
     auto [behaviour, message_id] = state_.record(received);
     auto answer = answer_for(behaviour, received, message_id);
     bool keep_alive = request.keep_alive() && behaviour.kind != Behaviour::Kind::ok_with_close;
@@ -350,6 +424,68 @@ void FakeTelegram::set_default(Behaviour behaviour) {
 std::vector<Received> FakeTelegram::received() const {
   std::lock_guard lock(state_->mutex);
   return state_->received;
+}
+
+std::vector<Received> FakeTelegram::sent_to(const nlohmann::json& chat_id) const {
+  std::lock_guard lock(state_->mutex);
+  std::vector<Received> out;
+  for (const auto& r : state_->received)
+    if (r.chat_id == chat_id) out.push_back(r);
+  return out;
+}
+
+void FakeTelegram::play_bot(bool on) {
+  std::lock_guard lock(state_->mutex);
+  state_->bot = on;
+}
+
+std::int64_t FakeTelegram::push_message(std::int64_t chat_id, const std::string& text,
+                                        const std::string& chat_type) {
+  return push_update({{"message",
+                       {{"message_id", 1},
+                        {"date", static_cast<std::int64_t>(std::time(nullptr))},
+                        {"chat", {{"id", chat_id}, {"type", chat_type}}},
+                        {"from", {{"id", chat_id}, {"is_bot", false}, {"first_name", "Test"}}},
+                        {"text", text}}}});
+}
+
+std::int64_t FakeTelegram::push_update(nlohmann::json update) {
+  std::lock_guard lock(state_->mutex);
+  if (!update.contains("update_id")) update["update_id"] = state_->next_update_id;
+  auto id = update["update_id"].get<std::int64_t>();
+  state_->next_update_id = std::max(state_->next_update_id, id + 1);
+  state_->updates.push_back(std::move(update));
+  return id;
+}
+
+void FakeTelegram::script_updates(std::vector<Behaviour> behaviours) {
+  std::lock_guard lock(state_->mutex);
+  state_->update_script.assign(std::make_move_iterator(behaviours.begin()),
+                               std::make_move_iterator(behaviours.end()));
+}
+
+std::vector<Received> FakeTelegram::bot_requests() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->bot_requests;
+}
+
+void FakeTelegram::set_chat(const nlohmann::json& chat_id, std::optional<Behaviour> behaviour) {
+  std::lock_guard lock(state_->mutex);
+  if (behaviour) {
+    state_->per_chat[chat_id.dump()] = std::move(*behaviour);
+  } else {
+    state_->per_chat.erase(chat_id.dump());
+  }
+}
+
+bool FakeTelegram::wait_for_chat(const nlohmann::json& chat_id, std::size_t n,
+                                 std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(state_->mutex);
+  return state_->recorded.wait_for(lock, timeout, [&] {
+    return static_cast<std::size_t>(
+               std::count_if(state_->received.begin(), state_->received.end(),
+                             [&](const Received& r) { return r.chat_id == chat_id; })) >= n;
+  });
 }
 
 bool FakeTelegram::wait_for(std::size_t n, std::chrono::milliseconds timeout) const {

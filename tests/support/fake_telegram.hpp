@@ -99,7 +99,30 @@ class FakeTelegram {
   void script(std::vector<Behaviour> behaviours);
   void set_default(Behaviour behaviour);
 
+  // Every sendMessage (and any other method but the bot's own, below), in order.
   std::vector<Received> received() const;
+  // The messages sent to one chat.
+  std::vector<Received> sent_to(const nlohmann::json& chat_id) const;
+
+  // Playing the bot's side (on by default): getMe answers with the username, getUpdates with
+  // the updates pushed below after the request's offset (held 200 ms when there are none,
+  // as a short long poll); both are recorded in bot_requests(), not in received(). Off:
+  // every method is scripted and recorded alike.
+  void play_bot(bool on);
+  // A private-chat text message from `chat_id`, delivered by the next getUpdates; returns
+  // its update_id.
+  std::int64_t push_message(std::int64_t chat_id, const std::string& text,
+                            const std::string& chat_type = "private");
+  // Any update object; an update_id is given when it has none. Returns it.
+  std::int64_t push_update(nlohmann::json update);
+  // The next getUpdates calls are answered with these, one each, before the updates.
+  void script_updates(std::vector<Behaviour> behaviours);
+  std::vector<Received> bot_requests() const;
+  // sendMessage to `chat_id` gets this answer from now on (nullopt: as the others).
+  void set_chat(const nlohmann::json& chat_id, std::optional<Behaviour> behaviour);
+  // True once `n` messages reached `chat_id`.
+  bool wait_for_chat(const nlohmann::json& chat_id, std::size_t n,
+                     std::chrono::milliseconds timeout) const;
   // True once `n` requests were recorded, false if `timeout` passed first.
   bool wait_for(std::size_t n, std::chrono::milliseconds timeout) const;
 

@@ -105,6 +105,7 @@ TEST_CASE("a message is posted as JSON to /bot<token>/sendMessage and is sent", 
 
 TEST_CASE("any method is called at /bot<token>/METHOD, with the answer's body kept", "[telegram]") {
   FakeTelegram fake;
+  fake.play_bot(false);
   const std::string answer = R"({"ok":true,"result":[{"update_id":5}]})";
   fake.script({Behaviour::raw(200, answer, {{"Content-Type", "application/json"}}),
                Behaviour::failure(409, "Conflict: terminated by other getUpdates request")});
@@ -125,6 +126,7 @@ TEST_CASE("any method is called at /bot<token>/METHOD, with the answer's body ke
 TEST_CASE("a long poll waits past the client's own time-out when the call asks for it",
           "[telegram]") {
   FakeTelegram fake;
+  fake.play_bot(false);
   fake.script({Behaviour::delay(1500ms)});
   auto client = client_for(fake, 500ms);
   CHECK(client.call("getUpdates", "{}", 5s).kind == Kind::sent);
