@@ -61,7 +61,8 @@ void Runtime::wake_tail() const {
 }
 
 void Runtime::start_notifier(const NotifierSettings& settings, metrics::Metrics& metrics) {
-  notifier_ = spawn_notifier(*system_, open_notifier(settings, metrics));
+  notifier_state_ = open_notifier(settings, metrics);
+  notifier_ = spawn_notifier(*system_, notifier_state_);
   caf::actor notifier = notifier_;
   // The hub only nudges: the notifier reads the events from the log itself, in order.
   // Subscriber 0 is the notifier's; event streams count from 1.
@@ -73,7 +74,10 @@ void Runtime::start_notifier(const NotifierSettings& settings, metrics::Metrics&
 void Runtime::stop() {
   if (stopped_) return;
   stopped_ = true;
-  if (notifier_) caf::anon_send(notifier_, stop_atom::value);
+  if (notifier_) {
+    interrupt_notifier(*notifier_state_);
+    caf::anon_send(notifier_, stop_atom::value);
+  }
   caf::anon_send(catalog_, stop_atom::value);
   system_->await_all_actors_done();
 }

@@ -62,6 +62,8 @@ class Runtime {
 
   // Starts the Telegram notifier, woken by the hub at every commit.
   void start_notifier(const NotifierSettings& settings, metrics::Metrics& metrics);
+  // The notifier, for the subscribers' routes; invalid when notifications are off.
+  const caf::actor& notifier() const { return notifier_; }
   caf::actor_system& system() { return *system_; }
 
   // The catalog answers what it holds, then the projector and the hub stop; returns once
@@ -82,6 +84,7 @@ class Runtime {
   caf::actor hub_;
   caf::actor catalog_;
   caf::actor notifier_;
+  std::shared_ptr<NotifierState> notifier_state_;
   bool stopped_ = false;
 };
 

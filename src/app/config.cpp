@@ -39,6 +39,18 @@ std::optional<uint64_t> whole_number(const std::string& text) {
   return value;
 }
 
+bool chat_id(const std::string& text) {
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+bool webhook_secret(const std::string& text) {
+  return !text.empty() && text.size() <= 256 && std::all_of(text.begin(), text.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-';
+  });
+}
+
 // A refused value as it is quoted back: on one line, not too long, and with the
 // credentials of a URL ("user:password@") hidden.
 std::string shown(const std::string& value) {
@@ -53,6 +65,19 @@ std::string shown(const std::string& value) {
   }
   if (v.size() > 120) v = v.substr(0, 120) + "...";
   return pg::redacted(v);
+}
+
+// Messages a second: a positive number, at most a billion (a limit lifted).
+double rate(const Environment& env, const std::string& name, double fallback) {
+  auto it = env.find(name);
+  if (it == env.end() || it->second.empty()) return fallback;
+  double value = 0;
+  const auto& text = it->second;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || !(value > 0) || value > 1e9)
+    throw ConfigError(name + "=" + shown(text) +
+                      " is not a number of messages a second (more than 0, at most 1e9)");
+  return value;
 }
 
 bool parse_bool(const std::string& key, const std::string& v) {
@@ -203,11 +228,21 @@ Config load_config(const Environment& env) {
   }
   c.telegram_bot_token = nonempty(env, "TELEGRAM_BOT_API_KEY");
   c.telegram_chat_id = nonempty(env, "TELEGRAM_USER_ID");
-  if (c.telegram_bot_token.has_value() != c.telegram_chat_id.has_value())
+  // The bot alone serves whoever subscribes; a chat id alone has no bot to send with.
+  if (c.telegram_chat_id && !c.telegram_bot_token)
     throw ConfigError(
-        c.telegram_bot_token
-            ? "TELEGRAM_BOT_API_KEY is set but TELEGRAM_USER_ID is not: set both or neither"
-            : "TELEGRAM_USER_ID is set but TELEGRAM_BOT_API_KEY is not: set both or neither");
+        "TELEGRAM_USER_ID is set but TELEGRAM_BOT_API_KEY is not: the chat needs a bot");
+  if (c.telegram_chat_id && !chat_id(*c.telegram_chat_id))
+    throw ConfigError("TELEGRAM_USER_ID=" + shown(*c.telegram_chat_id) +
+                      " is not a chat id (an integer, as Telegram gives it)");
+  c.telegram_webhook_secret = nonempty(env, "TELEGRAM_WEBHOOK_SECRET");
+  if (c.telegram_webhook_secret && !webhook_secret(*c.telegram_webhook_secret))
+    // The value is a secret: it is not repeated.
+    throw ConfigError(
+        "TELEGRAM_WEBHOOK_SECRET must be 1 to 256 characters of A-Z, a-z, 0-9, _ and - "
+        "(Telegram's rule for secret_token)");
+  c.telegram_chat_rate = rate(env, "TELEGRAM_CHAT_RATE", c.telegram_chat_rate);
+  c.telegram_global_rate = rate(env, "TELEGRAM_GLOBAL_RATE", c.telegram_global_rate);
   if (auto base = nonempty(env, "TELEGRAM_API_BASE")) {
     if (!starts_with(*base, "https://") && !starts_with(*base, "http://"))
       throw ConfigError("TELEGRAM_API_BASE=" + shown(*base) + " is not an http:// or https:// URL");

@@ -32,6 +32,10 @@ struct Config {
   std::optional<std::string> telegram_bot_token;
   std::optional<std::string> telegram_chat_id;
   std::string telegram_api_base = "https://api.telegram.org";
+  // Set: updates come to POST /telegram/webhook with this secret, and the bot does not poll.
+  std::optional<std::string> telegram_webhook_secret;
+  double telegram_chat_rate = 1;     // TELEGRAM_CHAT_RATE, messages a second to one chat
+  double telegram_global_rate = 30;  // TELEGRAM_GLOBAL_RATE, in all
   std::optional<std::string> api_token;
   bool sql_echo = false;
   // Connections past this many are answered 503 and closed (CATALOG_MAX_CONNECTIONS).

@@ -29,6 +29,21 @@ namespace catalog::app {
 
 namespace {
 
+// The subscribers' routes, answered by the notifier.
+http::SubscriberDesk subscriber_desk(caf::actor notifier) {
+  http::SubscriberDesk desk;
+  desk.list = [notifier](std::function<void(std::optional<std::string>)> answer) {
+    caf::anon_send(notifier, actors::ListSubscribers{std::move(answer)});
+  };
+  desk.erase = [notifier](int64_t chat, std::function<void(std::optional<bool>)> answer) {
+    caf::anon_send(notifier, actors::EraseSubscriber{chat, std::move(answer)});
+  };
+  desk.update = [notifier](notify::BotUpdate update, std::function<void(bool)> answer) {
+    caf::anon_send(notifier, actors::WebhookUpdate{std::move(update), std::move(answer)});
+  };
+  return desk;
+}
+
 void prepare_database(const Config& config) {
   if (config.postgres_url) return prepare_cluster_node(config);
   db::Connection conn(config.database_path, db::OpenMode::read_write_create);
@@ -124,12 +139,15 @@ int serve(const Config& config) {
     telegram.database_path = local;
     telegram.api_base = config.telegram_api_base;
     telegram.bot_token = *config.telegram_bot_token;
-    telegram.chat_id = *config.telegram_chat_id;
+    telegram.chat_id = config.telegram_chat_id;
+    telegram.chat_rate = config.telegram_chat_rate;
+    telegram.global_rate = config.telegram_global_rate;
+    telegram.webhook = config.telegram_webhook_secret.has_value();
     telegram.postgres_url = config.postgres_url;
     telegram.node = cluster.node.get();
     runtime.start_notifier(telegram, metrics);
   } else {
-    spdlog::info("notifications off: TELEGRAM_BOT_API_KEY and TELEGRAM_USER_ID are not set");
+    spdlog::info("notifications off: TELEGRAM_BOT_API_KEY is not set");
   }
 
   db::ThreadConnections reads(local, config.sql_echo);
@@ -161,6 +179,8 @@ int serve(const Config& config) {
   auto connections = std::make_shared<http::ConnectionCount>();
   services.metrics = &metrics;
   services.notifications = config.telegram_bot_token.has_value();
+  if (services.notifications) services.subscribers = subscriber_desk(runtime.notifier());
+  services.webhook_secret = config.telegram_webhook_secret.value_or("");
   services.connections = connections.get();
 
   int io_threads = std::max(1u, std::thread::hardware_concurrency());

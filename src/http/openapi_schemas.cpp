@@ -130,7 +130,29 @@ json openapi_schemas() {
                  {"position", {{"type", "integer"}}},
                  {"log_head", {{"type", "integer"}}},
                  {"nodes", {{"type", "array"}, {"items", std::move(node)}}}}}};
+  json follow{{"type", "object"},
+              {"properties",
+               {{"kind", {{"type", "string"}, {"enum", {"category", "tag", "product"}}}},
+                {"id", {{"type", "integer"}}}}}};
+  json alert{{"type", "object"},
+             {"properties",
+              {{"product_id", {{"type", "integer"}}}, {"price_shmeckles", {{"type", "number"}}}}}};
+  json subscriber{
+      {"type", "object"},
+      {"properties",
+       {{"chat_id", {{"type", "integer"}}},
+        {"follows", {{"type", "array"}, {"items", std::move(follow)}}},
+        {"alerts", {{"type", "array"}, {"items", std::move(alert)}}},
+        {"position", {{"type", "integer"}, {"description", "The last position delivered"}}},
+        {"pending", {{"type", "integer"}, {"description", "Changes waiting for the chat"}}}}}};
+  json update{
+      {"type", "object"},
+      {"required", {"update_id"}},
+      {"description", "A Telegram Update; only new text messages are read"},
+      {"properties", {{"update_id", {{"type", "integer"}}}, {"message", {{"type", "object"}}}}}};
   return {
+      {"Subscriber", std::move(subscriber)},
+      {"TelegramUpdate", std::move(update)},
       {"Named", std::move(named)},
       {"NameIn",
        {{"type", "object"}, {"required", {"name"}}, {"properties", {{"name", name_schema()}}}}},

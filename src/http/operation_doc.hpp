@@ -34,6 +34,7 @@ struct OperationDoc {
   std::string body;  // the component name of the JSON request body, "" for none
   std::vector<ReplyDoc> replies;
   bool mutation = false;  // needs the bearer token while CATALOG_API_TOKEN is set
+  bool admin = false;     // needs CATALOG_API_TOKEN set, and the bearer token sent
 
   OperationDoc(std::string tag_, std::string summary_)
       : tag(std::move(tag_)), summary(std::move(summary_)) {}
@@ -47,6 +48,16 @@ struct OperationDoc {
   }
   OperationDoc&& request(std::string component) && {
     body = std::move(component);
+    mutation = true;
+    return std::move(*this);
+  }
+  // A JSON body for a route that needs no bearer token (the webhook has its own secret).
+  OperationDoc&& accepts(std::string component) && {
+    body = std::move(component);
+    return std::move(*this);
+  }
+  OperationDoc&& administrative() && {
+    admin = true;
     mutation = true;
     return std::move(*this);
   }

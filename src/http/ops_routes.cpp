@@ -113,13 +113,12 @@ void add_metrics_route(Router& router, const Services& svc) {
                auto& db = svc.reads->get();
                snapshot.projection = projections::CatalogProjection(db).checkpoint();
                if (svc.node) {
-                 // A cluster node's lag is behind the shared log's head as last seen; its
-                 // notifier's checkpoint is in PostgreSQL, which a scrape does not touch.
+                 // A cluster node's lag is behind the shared log's head as last seen.
                  snapshot.head = std::max(svc.node->log_head(), snapshot.projection);
                } else {
                  snapshot.head = events::EventStore(db).head().position;
-                 if (svc.notifications) snapshot.notifier = notify::read_checkpoint(db);
                }
+               snapshot.notifications = svc.notifications;
                snapshot.open_connections =
                    svc.connections ? static_cast<int64_t>(svc.connections->connections.load()) : 0;
                auto res = json_response(ctx.request, beast_http::status::ok,

@@ -4,6 +4,7 @@
 #include <openssl/sha.h>
 
 #include "http/response.hpp"
+#include "http/secret_compare.hpp"
 
 namespace catalog::http {
 
@@ -42,15 +43,6 @@ bool matches(const std::vector<std::string>& parts, const std::vector<std::strin
 
 // "/products/" and "/products" are one path; so are "/products/1/" and "/products/1".
 // An empty segment anywhere else ("/products//1") makes the path unknown.
-// Compares digests, not the strings: the time taken says nothing about where the guess
-// went wrong, nor about the token's length.
-bool constant_time_equal(std::string_view given, std::string_view expected) {
-  unsigned char a[SHA256_DIGEST_LENGTH], b[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(given.data()), given.size(), a);
-  SHA256(reinterpret_cast<const unsigned char*>(expected.data()), expected.size(), b);
-  return CRYPTO_memcmp(a, b, sizeof a) == 0;
-}
-
 bool well_formed(std::string_view path) {
   if (path.empty() || path.front() != '/') return false;
   std::string_view body = path.substr(1);
@@ -100,6 +92,14 @@ void Router::dispatch(const Request& request, Respond respond, TakeConnection ta
     if (!matches(e.segments, parts, &ids)) continue;
     if (e.method == request.method()) {
       matched = e.route;
+      if (e.doc.admin && token_.empty()) {
+        auto res = error_response(request, beast_http::status::unauthorized,
+                                  "Not authenticated: this route needs CATALOG_API_TOKEN to be "
+                                  "set on the server and sent as a bearer token");
+        res.set(beast_http::field::www_authenticate, "Bearer");
+        respond(std::move(res));
+        return;
+      }
       if (e.doc.mutation && !token_.empty() && !authorized(request)) {
         auto res = error_response(request, beast_http::status::unauthorized, "Not authenticated");
         res.set(beast_http::field::www_authenticate, "Bearer");

@@ -10,6 +10,7 @@ Router make_router(const Services& services) {
   add_event_routes(router, services);
   add_ops_routes(router, services);
   add_metrics_route(router, services);
+  add_subscriber_routes(router, services);
   add_openapi_route(router);
   add_docs_routes(router, services);
   return router;

@@ -14,6 +14,7 @@ void add_product_routes(Router& router, const Services& services);
 void add_event_routes(Router& router, const Services& services);
 void add_ops_routes(Router& router, const Services& services);
 void add_metrics_route(Router& router, const Services& services);
+void add_subscriber_routes(Router& router, const Services& services);
 // The document it serves lists every route of the router that serves it.
 void add_openapi_route(Router& router);
 void add_docs_routes(Router& router, const Services& services);

@@ -15,6 +15,7 @@
 #include "events/recorded_event.hpp"
 #include "http/connection_count.hpp"
 #include "metrics/metrics.hpp"
+#include "notify/bot_updates.hpp"
 #include "projections/filter_index.hpp"
 #include "projections/product_cache.hpp"
 #include "projections/read_position.hpp"
@@ -41,6 +42,14 @@ struct LiveEvents {
 using Submit = std::function<void(events::Command, std::optional<events::IdempotencyRequest>,
                                   std::function<void(events::CommandResult)> reply)>;
 
+// The bot's subscribers, served by the notifier. Each answer is called once, from another
+// thread; nullopt when this node does not serve them now. Empty when notifications are off.
+struct SubscriberDesk {
+  std::function<void(std::function<void(std::optional<std::string> json)>)> list;
+  std::function<void(int64_t chat, std::function<void(std::optional<bool> erased)>)> erase;
+  std::function<void(notify::BotUpdate, std::function<void(bool handled)>)> update;
+};
+
 struct Services {
   Submit submit;
   db::ThreadConnections* reads = nullptr;
@@ -62,6 +71,9 @@ struct Services {
   cluster::NodeState* node = nullptr;
   cluster::Forwarder* forwarder = nullptr;
   std::string postgres_url;  // the shared log, for the audit
+  SubscriberDesk subscribers;
+  // TELEGRAM_WEBHOOK_SECRET; empty: POST /telegram/webhook answers 401.
+  std::string webhook_secret;
 };
 
 }  // namespace catalog::http

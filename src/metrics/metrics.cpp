@@ -139,9 +139,14 @@ std::string Metrics::render(const Snapshot& p) const {
          "Events in the log not yet applied to the read model.");
   sample(out, "catalog_projection_lag_events", "", static_cast<double>(p.head - p.projection));
   header(out, "catalog_notifier_queue_events", "gauge",
-         "Events not yet delivered to Telegram (-1: notifications off).");
+         "The most changes waiting for one subscriber (-1: notifications off, or this node does "
+         "not serve subscribers now).");
   sample(out, "catalog_notifier_queue_events", "",
-         p.notifier < 0 ? -1.0 : static_cast<double>(p.head - p.notifier));
+         p.notifications ? static_cast<double>(subscriber_lag.load()) : -1.0);
+  header(out, "catalog_telegram_subscribers", "gauge",
+         "Chats subscribed to the bot (-1: notifications off, or not served by this node now).");
+  sample(out, "catalog_telegram_subscribers", "",
+         p.notifications ? static_cast<double>(subscribers.load()) : -1.0);
   header(out, "catalog_notifier_sent_total", "counter", "Messages Telegram accepted.");
   sample(out, "catalog_notifier_sent_total", "", static_cast<double>(notifications_sent_.load()));
   header(out, "catalog_notifier_retries_total", "counter",
@@ -152,7 +157,22 @@ std::string Metrics::render(const Snapshot& p) const {
          "Messages skipped after a permanent refusal (bad chat id or token).");
   sample(out, "catalog_notifier_failures_total", "",
          static_cast<double>(notification_failures_.load()));
+  header(out, "catalog_notifier_failures_by_status_total", "counter",
+         "Messages Telegram did not accept, by HTTP status (0: no answer).");
+  {
+    std::lock_guard lock(failures_mutex_);
+    for (const auto& [status, count] : failures_by_status_)
+      sample(out, "catalog_notifier_failures_by_status_total",
+             "status=\"" + std::to_string(status) + "\"", static_cast<double>(count));
+  }
   return out;
+}
+
+void Metrics::notification_failed(int status, bool permanent) {
+  (permanent ? notification_failures_ : notification_retries_)
+      .fetch_add(1, std::memory_order_relaxed);
+  std::lock_guard lock(failures_mutex_);
+  ++failures_by_status_[status];
 }
 
 }  // namespace catalog::metrics

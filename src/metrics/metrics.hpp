@@ -37,8 +37,14 @@ class Metrics {
 
   // The notifier's progress.
   void notification_sent() { notifications_sent_.fetch_add(1, std::memory_order_relaxed); }
-  void notification_retried() { notification_retries_.fetch_add(1, std::memory_order_relaxed); }
-  void notification_failed() { notification_failures_.fetch_add(1, std::memory_order_relaxed); }
+  // A message Telegram did not accept: `status` 0 when there was no answer. Permanent: it
+  // was skipped or its chat forgotten; otherwise it is sent again.
+  void notification_failed(int status, bool permanent);
+
+  // The bot's subscribers and the most changes waiting for one of them; -1 while this node
+  // does not serve them.
+  std::atomic<int64_t> subscribers{-1};
+  std::atomic<int64_t> subscriber_lag{-1};
 
   std::atomic<int64_t> event_streams{0};
 
@@ -46,7 +52,7 @@ class Metrics {
   struct Snapshot {
     int64_t head = 0;
     int64_t projection = 0;
-    int64_t notifier = -1;  // -1: notifications are off
+    bool notifications = false;
     int64_t open_connections = 0;
   };
   std::string render(const Snapshot& snapshot) const;
@@ -65,6 +71,8 @@ class Metrics {
   std::atomic<uint64_t> notifications_sent_{0};
   std::atomic<uint64_t> notification_retries_{0};
   std::atomic<uint64_t> notification_failures_{0};
+  mutable std::mutex failures_mutex_;
+  std::map<int, uint64_t> failures_by_status_;
 };
 
 }  // namespace catalog::metrics

@@ -9,6 +9,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -192,6 +193,14 @@ class TelegramClient::Connection {
   }
 
   bool is_open() const { return !std::holds_alternative<std::monostate>(stream_); }
+
+  // From any thread: the step under way (a long poll) ends at once with an error.
+  void interrupt() {
+    asio::post(io_, [this] {
+      if (auto* tls = std::get_if<TlsStream>(&stream_)) beast::get_lowest_layer(*tls).cancel();
+      if (auto* tcp = std::get_if<beast::tcp_stream>(&stream_)) tcp->cancel();
+    });
+  }
   void close() {
     stream_.emplace<std::monostate>();
     buffer_.clear();
@@ -319,6 +328,10 @@ TelegramClient::TelegramClient(std::string api_base, std::string bot_token,
 }
 
 TelegramClient::~TelegramClient() = default;
+
+void TelegramClient::interrupt() {
+  connection_->interrupt();
+}
 
 std::string TelegramClient::redacted_url() const {
   return endpoint_.base_url() + "/bot<redacted>/sendMessage";

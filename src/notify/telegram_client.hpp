@@ -46,6 +46,10 @@ class TelegramClient {
   SendResult call(std::string_view method, const std::string& json_body,
                   std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
+  // May be called from another thread: a call under way (a long poll) ends now, as a
+  // network error. A call that starts after it may end the same way, once.
+  void interrupt();
+
   // The URL with the token replaced, for logs:
   // "https://api.telegram.org/bot<redacted>/sendMessage".
   std::string redacted_url() const;

@@ -40,6 +40,7 @@ class Subscriptions {
   const std::map<ChatId, int64_t>& chats() const { return positions_; }
   const FollowIndex& follows() const { return follows_; }
   AlertBook& alerts() { return alerts_; }
+  const AlertBook& alerts() const { return alerts_; }
   SubscriberStore& store() { return store_; }
 
  private:

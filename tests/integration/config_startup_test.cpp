@@ -85,14 +85,17 @@ TEST_CASE("a PORT that is not 0 to 65535 stops the server with one line naming i
     check_refused_at_start(dir, "PORT", port);
 }
 
-TEST_CASE("only one of the Telegram variables stops the server, showing no bot token") {
+TEST_CASE("a Telegram chat without a bot, or a chat id that is no number, stops the server") {
   TempDir dir;
   Env env = good_env(dir);
-  env["TELEGRAM_BOT_API_KEY"] = "123:SECRET";
-  check_refused_at_start(dir, env, "TELEGRAM_USER_ID");
-  env = good_env(dir);
   env["TELEGRAM_USER_ID"] = "42";
   check_refused_at_start(dir, env, "TELEGRAM_BOT_API_KEY");
+  env["TELEGRAM_BOT_API_KEY"] = "123:SECRET";
+  env["TELEGRAM_USER_ID"] = "@channel";
+  check_refused_at_start(dir, env, "TELEGRAM_USER_ID");
+  env["TELEGRAM_USER_ID"] = "42";
+  env["TELEGRAM_GLOBAL_RATE"] = "0";
+  check_refused_at_start(dir, env, "TELEGRAM_GLOBAL_RATE");
 }
 
 TEST_CASE("a TELEGRAM_API_BASE that is not http or https stops the server") {

@@ -102,11 +102,26 @@ void require_settled(unsigned short port) {
   REQUIRE(eventually([&] { return queue_events(port) == 0; }));
 }
 
-std::vector<std::string> texts(const FakeTelegram& fake) {
+// The changes that messages carried, in order: pending changes go out together, one
+// paragraph each.
+std::vector<std::string> changes_in(const std::vector<FakeTelegram::Received>& messages) {
   std::vector<std::string> out;
-  for (const auto& r : fake.received())
-    out.push_back(r.text);
+  for (const auto& r : messages) {
+    size_t from = 0;
+    for (size_t at = r.text.find("\n\n"); at != std::string::npos;
+         from = at + 2, at = r.text.find("\n\n", from))
+      out.push_back(r.text.substr(from, at - from));
+    out.push_back(r.text.substr(from));
+  }
   return out;
+}
+
+std::vector<std::string> texts(const FakeTelegram& fake) {
+  return changes_in(fake.received());
+}
+
+bool changes_reach(const FakeTelegram& fake, size_t n) {
+  return eventually([&] { return texts(fake).size() >= n; });
 }
 
 // Index of the one expected fragment each text holds, -1 when none: which event it is about.
@@ -142,8 +157,7 @@ size_t count_lines_with(const std::string& text, const std::string& needle) {
 
 }  // namespace
 
-TEST_CASE("each committed event sends one message, in log order, to the configured chat",
-          "[notifier]") {
+TEST_CASE("each committed event reaches the configured chat once, in log order", "[notifier]") {
   TempDir dir;
   FakeTelegram fake;
   ServerProcess server(dir.path(), dir.file("catalog.db"), telegram_env(fake));
@@ -166,34 +180,37 @@ TEST_CASE("each committed event sends one message, in log order, to the configur
   deleted(port, "/products/" + id_of(gun));
   deleted(port, "/categories/" + id_of(gadgets));
 
-  REQUIRE(fake.wait_for(10, kPatience));
+  REQUIRE(changes_reach(fake, 10));
   require_settled(port);
-  auto received = fake.received();
-  REQUIRE(received.size() == 10);
-  for (const auto& r : received) {
+  auto messages = fake.received();
+  for (const auto& r : messages) {
     CHECK(r.method == "POST");
     CHECK(r.target == "/bot" + kToken + "/sendMessage");
     CHECK(r.chat_id.is_number_integer());
     CHECK(r.chat_id == json(987654321));
   }
+  auto received = texts(fake);
+  REQUIRE(received.size() == 10);
   const std::string product = "Product #" + id_of(gun);
   const std::string category = "Category #" + id_of(gadgets);
-  CHECK(received[0].text == "🆕 " + category + " «Гаджеты» created");
-  CHECK(received[1].text == "🆕 Tag #" + id_of(fresh) + " «Новинка» created");
-  CHECK(received[2].text == "🆕 Tag #" + id_of(hit) + " «Хит» created");
-  CHECK_THAT(received[3].text, StartsWith("🆕 " + product + " «Портальная пушка» created"));
-  CHECK_THAT(received[3].text, Contains("250.5 shmeckles / 180 flurbos"));
-  CHECK_THAT(received[3].text, Contains("category «Гаджеты»"));
-  CHECK_THAT(received[3].text, Contains("tags «Хит»"));
-  CHECK_THAT(received[4].text, StartsWith("✏️ " + product + " «Портальная пушка» updated"));
-  CHECK_THAT(received[4].text, Contains("price 250.5 → 300 shmeckles"));
-  CHECK_THAT(received[4].text, Contains("tags «Хит» → none"));
-  CHECK(received[5].text == "✏️ " + category + " renamed: «Гаджеты» → «Девайсы»");
-  CHECK(received[6].text == "✏️ Tag #" + id_of(fresh) + " renamed: «Новинка» → «Свежак»");
-  CHECK(received[7].text == "🗑 Tag #" + id_of(hit) + " «Хит» deleted");
-  CHECK(received[8].text == "🗑 " + product + " «Портальная пушка» deleted");
-  CHECK(received[9].text == "🗑 " + category + " «Девайсы» deleted");
-  CHECK(metric(port, "catalog_notifier_sent_total") == 10);
+  CHECK(received[0] == "🆕 " + category + " «Гаджеты» created");
+  CHECK(received[1] == "🆕 Tag #" + id_of(fresh) + " «Новинка» created");
+  CHECK(received[2] == "🆕 Tag #" + id_of(hit) + " «Хит» created");
+  CHECK_THAT(received[3], StartsWith("🆕 " + product + " «Портальная пушка» created"));
+  CHECK_THAT(received[3], Contains("250.5 shmeckles / 180 flurbos"));
+  CHECK_THAT(received[3], Contains("category «Гаджеты»"));
+  CHECK_THAT(received[3], Contains("tags «Хит»"));
+  CHECK_THAT(received[4], StartsWith("✏️ " + product + " «Портальная пушка» updated"));
+  CHECK_THAT(received[4], Contains("price 250.5 → 300 shmeckles"));
+  CHECK_THAT(received[4], Contains("tags «Хит» → none"));
+  CHECK(received[5] == "✏️ " + category + " renamed: «Гаджеты» → «Девайсы»");
+  CHECK(received[6] == "✏️ Tag #" + id_of(fresh) + " renamed: «Новинка» → «Свежак»");
+  CHECK(received[7] == "🗑 Tag #" + id_of(hit) + " «Хит» deleted");
+  CHECK(received[8] == "🗑 " + product + " «Портальная пушка» deleted");
+  CHECK(received[9] == "🗑 " + category + " «Девайсы» deleted");
+  // Written within a second, they went out coalesced: one message a second to a chat.
+  CHECK(messages.size() < 10);
+  CHECK(metric(port, "catalog_notifier_sent_total") == static_cast<double>(messages.size()));
   CHECK(metric(port, "catalog_notifier_failures_total") == 0);
 }
 
@@ -208,14 +225,14 @@ TEST_CASE("a notifier switched on for an existing catalog starts at the head, se
   FakeTelegram fake;
   ServerProcess server(dir.path(), db, telegram_env(fake));
   tag_event(server.port(), "новый");
-  REQUIRE(fake.wait_for(1, kPatience));
+  REQUIRE(changes_reach(fake, 1));
   require_settled(server.port());
   auto sent = texts(fake);
   REQUIRE(sent.size() == 1);
   CHECK_THAT(sent[0], Contains(tag_text("новый")));
 }
 
-TEST_CASE("a 500 and a dropped connection are retried until the message goes through once",
+TEST_CASE("a 500 and a dropped connection are retried until the changes go through once",
           "[notifier]") {
   TempDir dir;
   FakeTelegram fake;
@@ -223,17 +240,22 @@ TEST_CASE("a 500 and a dropped connection are retried until the message goes thr
   ServerProcess server(dir.path(), dir.file("catalog.db"), telegram_env(fake));
   unsigned short port = server.port();
   const std::vector<std::string> names{"первый", "второй", "третий"};
-  for (const auto& name : names)
-    tag_event(port, name);
-
-  REQUIRE(fake.wait_for(5, kPatience));
-  require_settled(port);
   std::vector<std::string> fragments;
-  for (const auto& name : names)
+  for (const auto& name : names) {
+    tag_event(port, name);
     fragments.push_back(tag_text(name));
-  // Dropped, refused with 500, accepted; the two later messages only after it.
-  CHECK(events_of(texts(fake), fragments) == std::vector<int>{0, 0, 0, 1, 2});
-  CHECK(metric(port, "catalog_notifier_sent_total") == 3);
+  }
+
+  REQUIRE(fake.wait_for(3, kPatience));
+  require_settled(port);
+  auto messages = fake.received();
+  // Dropped, refused with 500: each attempt starts with the first change, in order; what was
+  // accepted after them holds each change once.
+  for (const auto& failed : changes_in({messages[0], messages[1]}))
+    CHECK(events_of({failed}, fragments) != std::vector<int>{-1});
+  CHECK(events_of(changes_in({messages[0]}), fragments).front() == 0);
+  CHECK(events_of(changes_in({messages.begin() + 2, messages.end()}), fragments) == one_to(3));
+  CHECK(metric(port, "catalog_notifier_sent_total") == static_cast<double>(messages.size() - 2));
   CHECK(metric(port, "catalog_notifier_retries_total") == 2);
   CHECK(metric(port, "catalog_notifier_failures_total") == 0);
 }
@@ -247,24 +269,41 @@ TEST_CASE("a 429 is retried no earlier than its retry_after, keeping the order",
   tag_event(port, "раз");
   tag_event(port, "два");
 
-  REQUIRE(fake.wait_for(3, kPatience));
+  REQUIRE(fake.wait_for(2, kPatience));
   require_settled(port);
   auto received = fake.received();
-  REQUIRE(received.size() == 3);
-  CHECK(events_of(texts(fake), {tag_text("раз"), tag_text("два")}) == std::vector<int>{0, 0, 1});
   CHECK(received[1].at - received[0].at >= 2s);
+  CHECK(events_of(changes_in({received.begin() + 1, received.end()}),
+                  {tag_text("раз"), tag_text("два")}) == std::vector<int>{0, 1});
   CHECK(metric(port, "catalog_notifier_retries_total") == 1);
 }
 
-TEST_CASE("a permanent refusal is logged once, counted and skipped", "[notifier]") {
+TEST_CASE("a 400 chat not found forgets the chat: nothing more is sent to it", "[notifier]") {
   TempDir dir;
   FakeTelegram fake;
   fake.script({Behaviour::bad_request("Bad Request: chat not found")});
   ServerProcess server(dir.path(), dir.file("catalog.db"), telegram_env(fake));
   unsigned short port = server.port();
   tag_event(port, "потерянный");
+  REQUIRE(fake.wait_for(1, kPatience));
+  REQUIRE(eventually([&] { return metric(port, "catalog_telegram_subscribers") == 0; }));
   tag_event(port, "следующий");
+  std::this_thread::sleep_for(1500ms);  // what would have gone to the chat by now
+  CHECK(fake.received().size() == 1);
+  CHECK(metric(port, "catalog_notifier_failures_total") == 1);
+  CHECK(metric(port, "catalog_notifier_sent_total") == 0);
+  CHECK(count_lines_with(server.log(), "chat not found") == 1);
+}
 
+TEST_CASE("another permanent refusal is logged once, counted and skipped", "[notifier]") {
+  TempDir dir;
+  FakeTelegram fake;
+  fake.script({Behaviour::bad_request("Bad Request: message is too long")});
+  ServerProcess server(dir.path(), dir.file("catalog.db"), telegram_env(fake));
+  unsigned short port = server.port();
+  tag_event(port, "потерянный");
+  REQUIRE(fake.wait_for(1, kPatience));
+  tag_event(port, "следующий");
   REQUIRE(fake.wait_for(2, kPatience));
   require_settled(port);
   CHECK(events_of(texts(fake), {tag_text("потерянный"), tag_text("следующий")}) ==
@@ -272,7 +311,7 @@ TEST_CASE("a permanent refusal is logged once, counted and skipped", "[notifier]
   CHECK(metric(port, "catalog_notifier_failures_total") == 1);
   CHECK(metric(port, "catalog_notifier_sent_total") == 1);
   CHECK(metric(port, "catalog_notifier_retries_total") == 0);
-  CHECK(count_lines_with(server.log(), "chat not found") == 1);
+  CHECK(count_lines_with(server.log(), "message is too long") == 1);
 }
 
 namespace {
@@ -295,7 +334,7 @@ void check_backlog_survives(Behaviour trouble, const std::function<void(ServerPr
   REQUIRE(fake.wait_for(2, kPatience));
   REQUIRE(queue_events(server.port()) >= 5);
   end(server);
-  const size_t attempts_before = fake.received().size();
+  auto before = fake.received();
   fake.set_default(Behaviour::ok());
   server.restart();
 
@@ -304,25 +343,36 @@ void check_backlog_survives(Behaviour trouble, const std::function<void(ServerPr
     return std::count(seen.begin(), seen.end(), 7) > 0;
   }));
   require_settled(server.port());
-  auto sent = texts(fake);
-  // A refused attempt delivered nothing: then only what was sent after the restart counts.
-  if (refused) sent.erase(sent.begin(), sent.begin() + static_cast<long>(attempts_before));
-  auto seen = events_of(sent, fragments);
+  auto all = fake.received();
+  std::vector<FakeTelegram::Received> after(all.begin() + static_cast<long>(before.size()),
+                                            all.end());
+  // A refused attempt delivered nothing; a slow one may have been delivered without the
+  // server learning it: only its changes may come again.
+  std::vector<FakeTelegram::Received> delivered;
+  if (!refused) delivered = before;
+  auto earlier = events_of(changes_in(delivered), fragments);
+  auto later = events_of(changes_in(after), fragments);
+  auto last =
+      delivered.empty() ? std::vector<int>{} : events_of(changes_in({delivered.back()}), fragments);
   std::vector<int> per_event(fragments.size(), 0);
-  for (int e : seen) {
+  for (int e : earlier)
+    ++per_event[e];
+  for (int e : later) {
     REQUIRE(e >= 0);
+    if (per_event[e] > 0) {
+      INFO("event " << e << " came again");
+      CHECK(std::count(last.begin(), last.end(), e) == 1);
+    }
     ++per_event[e];
   }
-  int repeats = 0;
   for (size_t e = 0; e < per_event.size(); ++e) {
     INFO("event " << e);
     CHECK(per_event[e] >= 1);
-    repeats += per_event[e] - 1;
   }
-  CHECK(repeats <= 1);
-  auto order = seen;
+  auto order = later;
   order.erase(std::unique(order.begin(), order.end()), order.end());
-  CHECK(order == one_to(8));
+  CHECK(std::is_sorted(order.begin(), order.end()));
+  CHECK(order.back() == 7);
 }
 
 }  // namespace
@@ -357,6 +407,7 @@ TEST_CASE("writes never wait for an unreachable Telegram, and the backlog follow
   tag_event(port, "до сбоя");
   REQUIRE(fake.wait_for(1, kPatience));
   require_settled(port);
+  const size_t before = fake.received().size();
 
   fake.stop();
   constexpr int kWrites = 50;
@@ -379,15 +430,15 @@ TEST_CASE("writes never wait for an unreachable Telegram, and the backlog follow
 
   REQUIRE(eventually([&] { return queue_events(port) == kWrites; }));
   REQUIRE(eventually([&] { return metric(port, "catalog_notifier_retries_total") >= 1; }));
-  CHECK(fake.received().size() == 1);
+  CHECK(fake.received().size() == before);
 
   fake.start();
-  REQUIRE(fake.wait_for(1 + kWrites, kPatience));
+  REQUIRE(changes_reach(fake, 1 + kWrites));
   require_settled(port);
   auto sent = texts(fake);
   sent.erase(sent.begin());
   CHECK(events_of(sent, fragments) == one_to(kWrites));
-  CHECK(metric(port, "catalog_notifier_sent_total") == 1 + kWrites);
+  CHECK(metric(port, "catalog_notifier_sent_total") == static_cast<double>(fake.received().size()));
 }
 
 TEST_CASE("without the Telegram variables the service runs and sends nothing", "[notifier]") {
@@ -405,34 +456,39 @@ TEST_CASE("without the Telegram variables the service runs and sends nothing", "
   CHECK(http_get(port, "/tags/").json().size() == 1);
 }
 
-TEST_CASE("only one of the two Telegram variables set refuses to start, naming the other",
+TEST_CASE("a chat id without a bot token refuses to start, naming the token", "[notifier]") {
+  TempDir dir;
+  FakeTelegram fake;
+  Env env{{"TELEGRAM_USER_ID", kChatId}, {"TELEGRAM_API_BASE", fake.base_url()}};
+  // Through ServerProcess first: a server that starts anyway fails here instead of hanging.
+  bool refused = false;
+  try {
+    ServerProcess started(dir.path(), dir.file("catalog.db"), env);
+  } catch (const std::runtime_error&) {
+    refused = true;
+  }
+  REQUIRE(refused);
+  env["DATABASE_URL"] = database_url(dir.file("catalog.db"));
+  env["PORT"] = "0";
+  auto run = run_catalog(dir.path(), {"serve"}, env);
+  CHECK(run.exit_code != 0);
+  INFO("stderr: " << run.err);
+  CHECK(count_lines_with(run.err, "") == 1);
+  CHECK_THAT(run.err, Contains("TELEGRAM_BOT_API_KEY"));
+  CHECK(fake.received().empty());
+}
+
+TEST_CASE("a bot token alone serves subscribers only: nothing goes out before a /start",
           "[notifier]") {
   TempDir dir;
   FakeTelegram fake;
-  auto check_refused = [&](const Env& telegram, const std::string& missing) {
-    INFO("missing " << missing);
-    Env env = telegram;
-    env["TELEGRAM_API_BASE"] = fake.base_url();
-    // Through ServerProcess first: a server that starts anyway fails here instead of hanging.
-    bool refused = false;
-    try {
-      ServerProcess started(dir.path(), dir.file("catalog.db"), env);
-    } catch (const std::runtime_error&) {
-      refused = true;
-    }
-    REQUIRE(refused);
-    env["DATABASE_URL"] = database_url(dir.file("catalog.db"));
-    env["PORT"] = "0";
-    auto run = run_catalog(dir.path(), {"serve"}, env);
-    CHECK(run.exit_code != 0);
-    INFO("stderr: " << run.err);
-    CHECK(count_lines_with(run.err, "") == 1);
-    CHECK_THAT(run.err, Contains(missing));
-    CHECK_THAT(run.err + run.out, !Contains(kTokenSecret));
-  };
-  check_refused({{"TELEGRAM_BOT_API_KEY", kToken}}, "TELEGRAM_USER_ID");
-  check_refused({{"TELEGRAM_USER_ID", kChatId}}, "TELEGRAM_BOT_API_KEY");
+  ServerProcess server(dir.path(), dir.file("catalog.db"),
+                       {{"TELEGRAM_BOT_API_KEY", kToken}, {"TELEGRAM_API_BASE", fake.base_url()}});
+  tag_event(server.port(), "никому");
+  REQUIRE(eventually([&] { return fake.bot_requests().size() >= 2; }));  // getMe, getUpdates
+  std::this_thread::sleep_for(1s);
   CHECK(fake.received().empty());
+  CHECK(metric(server.port(), "catalog_telegram_subscribers") == 0);
 }
 
 TEST_CASE("the bot token appears in no log line and no response, failures included", "[notifier]") {
@@ -441,16 +497,18 @@ TEST_CASE("the bot token appears in no log line and no response, failures includ
   // A proxy in the way might echo the whole request target back.
   fake.script({Behaviour::drop(), Behaviour::server_error(), Behaviour::too_many_requests(1),
                Behaviour::failure(404, "Not Found: /bot" + kToken + "/sendMessage"),
-               Behaviour::bad_request("Bad Request: chat not found"),
                Behaviour::failure(401, "Unauthorized")});
   ServerProcess server(dir.path(), dir.file("catalog.db"), telegram_env(fake));
   unsigned short port = server.port();
-  for (const char* name : {"альфа", "бета", "гамма", "дельта"})
-    tag_event(port, name);
-
-  REQUIRE(fake.wait_for(7, kPatience));
+  // One change per attempt that skips it: the 404 and the 401 each take one away.
+  tag_event(port, "альфа");
+  REQUIRE(fake.wait_for(4, kPatience));
+  tag_event(port, "бета");
+  REQUIRE(fake.wait_for(5, kPatience));
+  tag_event(port, "гамма");
+  REQUIRE(fake.wait_for(6, kPatience));
   require_settled(port);
-  CHECK(metric(port, "catalog_notifier_failures_total") == 3);
+  CHECK(metric(port, "catalog_notifier_failures_total") == 2);
   CHECK(metric(port, "catalog_notifier_retries_total") == 3);
   REQUIRE(fake.received().front().target == "/bot" + kToken + "/sendMessage");
   // The answer that echoed the token was logged, with the token taken out.

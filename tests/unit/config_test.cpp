@@ -250,20 +250,58 @@ TEST_CASE("the Telegram key and user id are taken together", "[config]") {
   CHECK(c.telegram_chat_id == "42");
 }
 
-TEST_CASE("only one of the Telegram key and user id is refused, naming the missing one",
-          "[config]") {
-  {
-    std::string message = config_error({{"TELEGRAM_BOT_API_KEY", "123:SECRET"}});
-    INFO(message);
+TEST_CASE("a Telegram user id without the key is refused, naming the key", "[config]") {
+  std::string message = config_error({{"TELEGRAM_USER_ID", "42"}});
+  INFO(message);
+  CHECK(contains(message, "TELEGRAM_BOT_API_KEY"));
+  CHECK_FALSE(contains(message, "\n"));
+}
+
+TEST_CASE("the Telegram key alone serves the bot's subscribers", "[config]") {
+  Config c = load_config({{"TELEGRAM_BOT_API_KEY", "123:abc"}});
+  CHECK(c.telegram_bot_token == "123:abc");
+  CHECK_FALSE(c.telegram_chat_id);
+  CHECK(c.telegram_chat_rate == 1);
+  CHECK(c.telegram_global_rate == 30);
+  CHECK_FALSE(c.telegram_webhook_secret);
+}
+
+TEST_CASE("a Telegram user id that is not an integer is refused", "[config]") {
+  for (const std::string id : {"@channel", "12a", "1.5", " 42"}) {
+    INFO(id);
+    std::string message =
+        config_error({{"TELEGRAM_BOT_API_KEY", "123:SECRET"}, {"TELEGRAM_USER_ID", id}});
     CHECK(contains(message, "TELEGRAM_USER_ID"));
     CHECK_FALSE(contains(message, "SECRET"));
-    CHECK_FALSE(contains(message, "\n"));
   }
-  {
-    std::string message = config_error({{"TELEGRAM_USER_ID", "42"}});
-    INFO(message);
-    CHECK(contains(message, "TELEGRAM_BOT_API_KEY"));
-    CHECK_FALSE(contains(message, "\n"));
+  CHECK(load_config({{"TELEGRAM_BOT_API_KEY", "1:a"}, {"TELEGRAM_USER_ID", "-1001234"}})
+            .telegram_chat_id == "-1001234");
+}
+
+TEST_CASE("Telegram's rates are positive numbers of messages a second", "[config]") {
+  Config c = load_config({{"TELEGRAM_BOT_API_KEY", "1:a"},
+                          {"TELEGRAM_CHAT_RATE", "0.5"},
+                          {"TELEGRAM_GLOBAL_RATE", "1000000"}});
+  CHECK(c.telegram_chat_rate == 0.5);
+  CHECK(c.telegram_global_rate == 1e6);
+  for (const std::string name : {"TELEGRAM_CHAT_RATE", "TELEGRAM_GLOBAL_RATE"}) {
+    for (const std::string bad : {"0", "-1", "abc", "1e10", "nan", "2x"}) {
+      INFO(name << "=" << bad);
+      CHECK(contains(config_error({{"TELEGRAM_BOT_API_KEY", "1:a"}, {name, bad}}), name));
+    }
+  }
+}
+
+TEST_CASE("a webhook secret outside Telegram's alphabet is refused without being repeated",
+          "[config]") {
+  CHECK(load_config({{"TELEGRAM_BOT_API_KEY", "1:a"}, {"TELEGRAM_WEBHOOK_SECRET", "Abc_12-x"}})
+            .telegram_webhook_secret == "Abc_12-x");
+  for (const std::string& bad :
+       std::vector<std::string>{"has space-SECRETX", "semi;SECRETX", std::string(257, 'a')}) {
+    std::string message =
+        config_error({{"TELEGRAM_BOT_API_KEY", "1:a"}, {"TELEGRAM_WEBHOOK_SECRET", bad}});
+    CHECK(contains(message, "TELEGRAM_WEBHOOK_SECRET"));
+    CHECK_FALSE(contains(message, "SECRETX"));
   }
 }
 
