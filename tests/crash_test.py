@@ -40,7 +40,8 @@ def free_port():
 
 
 class FakeTelegram:
-    """Records every sendMessage it gets; answers ok."""
+    """Records the changes every sendMessage carries (a paragraph each); answers ok. Plays
+    the bot's side too: getMe, and getUpdates with nothing new after a short wait."""
 
     def __init__(self):
         self.texts = []
@@ -58,9 +59,15 @@ class FakeTelegram:
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-                with outer.lock:
-                    outer.texts.append(body.get("text", ""))
-                out = b'{"ok":true,"result":{"message_id":1}}'
+                if self.path.endswith("/getUpdates"):
+                    time.sleep(0.2)
+                    out = b'{"ok":true,"result":[]}'
+                elif self.path.endswith("/getMe"):
+                    out = b'{"ok":true,"result":{"id":1,"is_bot":true,"username":"CrashBot"}}'
+                else:
+                    with outer.lock:
+                        outer.texts.extend(body.get("text", "").split("\n\n"))
+                    out = b'{"ok":true,"result":{"message_id":1}}'
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(out)))
@@ -85,6 +92,7 @@ class Server:
         self.port = free_port()
         self.env = dict(os.environ, DATABASE_URL=f"sqlite:///{work}/catalog.db", PORT=str(self.port),
                         TELEGRAM_BOT_API_KEY="42:crash-test-token", TELEGRAM_USER_ID="7",
+                        TELEGRAM_CHAT_RATE="1000",
                         TELEGRAM_API_BASE=f"http://127.0.0.1:{telegram_port}")
         self.log = open(os.path.join(work, "server.log"), "a")
         self.proc = None
@@ -328,7 +336,7 @@ def main():
                 break
             time.sleep(0.5)
         if delivered < head or queue != 0:
-            failures.append(f"notifier: {delivered} messages for {head} events, {queue} queued")
+            failures.append(f"notifier: {delivered} changes for {head} events, {queue} queued")
         server.stop()
     finally:
         for w in writers:

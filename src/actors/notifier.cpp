@@ -52,8 +52,9 @@ struct NotifierState {
   // and loaded again from the store.
   std::unique_ptr<subscribers::SubscriberStore> store;
   std::unique_ptr<subscribers::Desk> desk;
-  uint64_t epoch = 0;  // bumped at each load: answers to older deliveries are ignored
-  int64_t offset = 0;  // the next getUpdates offset
+  uint64_t epoch = 0;    // bumped at each load: answers to older deliveries are ignored
+  int64_t offset = 0;    // the next getUpdates offset
+  bool polling = false;  // the poller has a request of ours
   std::optional<std::string> username;
   int failures = 0;  // database failures in a row
   Clock::time_point timer = Clock::time_point::max();
@@ -122,8 +123,11 @@ void publish_metrics(NotifierState& s) {
   s.metrics.subscriber_lag.store(s.desk ? static_cast<int64_t>(s.desk->largest_pending()) : -1);
 }
 
+// One request at a time: the poller answers each with BotMessages, or retries on its own.
 void ask_poller(NotifierActor* self) {
   auto& s = *self->state;
+  if (s.polling) return;
+  s.polling = true;
   caf::anon_send(s.poller, poll_atom::value, s.offset, !s.settings.webhook);
 }
 
@@ -189,9 +193,37 @@ void housekeeping(NotifierState& s) {
   if (now - s.last_metrics >= metrics_every) publish_metrics(s);
 }
 
-// Routes what the log holds past the desk, hands out what may go now, and asks to be called
-// again for more of the log (through the mailbox, so a stop is never stuck behind a long
-// backlog) or when the next message may go.
+// Hands out what may go now to the free senders, and asks to be called again when the next
+// message may go.
+void dispatch(NotifierActor* self) {
+  auto& s = *self->state;
+  if (!s.desk) return;
+  auto wake = Clock::time_point::max();
+  while (!s.idle.empty()) {
+    auto d = s.desk->next(Clock::now(), wake);
+    if (!d) break;
+    self->send(s.idle.back(), SendJob{std::move(*d), s.epoch});
+    s.idle.pop_back();
+  }
+  schedule(self, wake);
+  housekeeping(s);
+}
+
+void failed(NotifierActor* self, const std::exception& ex) {
+  // The database, not Telegram: load again from the store in a while.
+  auto& s = *self->state;
+  ++s.failures;
+  spdlog::error("notifier: {}", ex.what());
+  unload(s);
+  s.writer.recover();
+  s.shared.reset();
+  auto delay = std::min(s.settings.first_backoff * (1 << std::min(s.failures - 1, 7)),
+                        s.settings.max_backoff);
+  self->delayed_send(self, delay, tick_atom::value);
+}
+
+// Routes what the log holds past the desk, hands out what may go, and asks to be called again
+// for more of the log (through the mailbox, so a stop is never stuck behind a long backlog).
 void pump(NotifierActor* self) {
   auto& s = *self->state;
   try {
@@ -200,31 +232,17 @@ void pump(NotifierActor* self) {
     {
       events::EventStore log(s.writer.get());
       auto batch = log.read_after(s.desk->routed_to(), read_chunk);
-      for (const auto& e : batch)
-        s.desk->route(e, log);
+      for (const auto& e : batch) {
+        auto cost = s.desk->route(e, log);
+        s.metrics.change_routed(cost.route, cost.render);
+      }
       more = static_cast<int64_t>(batch.size()) == read_chunk;
     }
-    auto wake = Clock::time_point::max();
-    while (!s.idle.empty()) {
-      auto d = s.desk->next(Clock::now(), wake);
-      if (!d) break;
-      self->send(s.idle.back(), SendJob{std::move(*d), s.epoch});
-      s.idle.pop_back();
-    }
-    schedule(self, wake);
-    housekeeping(s);
+    dispatch(self);
     s.failures = 0;
     if (more) self->send(self, wake_atom::value);
   } catch (const std::exception& ex) {
-    // The database, not Telegram: load again from the store in a while.
-    ++s.failures;
-    spdlog::error("notifier: {}", ex.what());
-    unload(s);
-    s.writer.recover();
-    s.shared.reset();
-    auto delay = std::min(s.settings.first_backoff * (1 << std::min(s.failures - 1, 7)),
-                          s.settings.max_backoff);
-    self->delayed_send(self, delay, tick_atom::value);
+    failed(self, ex);
   }
 }
 
@@ -250,7 +268,16 @@ Outcome outcome_of(const notify::SendResult& r) {
 void sent(NotifierActor* self, SendDone& done) {
   auto& s = *self->state;
   s.idle.push_back(done.sender);
-  if (done.epoch != s.epoch || !s.desk) return pump(self);
+  if (!s.desk) return;
+  if (done.epoch != s.epoch) {
+    // Delivered for subscribers loaded before: its chat's position was read again since.
+    try {
+      dispatch(self);
+    } catch (const std::exception& ex) {
+      failed(self, ex);
+    }
+    return;
+  }
   const auto& d = done.delivery;
   const auto& r = done.result;
   auto outcome = outcome_of(r);
@@ -280,11 +307,10 @@ void sent(NotifierActor* self, SendDone& done) {
   }
   try {
     s.desk->done(d, outcome, Clock::now(), r.retry_after);
+    dispatch(self);
   } catch (const std::exception& ex) {
-    spdlog::error("notifier: {}", ex.what());
-    unload(s);
+    failed(self, ex);
   }
-  pump(self);
 }
 
 void handle_message(NotifierState& s, const notify::IncomingMessage& m) {
@@ -312,6 +338,7 @@ void take_updates(NotifierState& s, const std::vector<notify::BotUpdate>& update
 
 void bot_messages(NotifierActor* self, BotMessages& m) {
   auto& s = *self->state;
+  s.polling = false;
   if (m.username && m.username != s.username) {
     s.username = m.username;
     spdlog::info("bot: answering as @{}", *s.username);
@@ -321,13 +348,10 @@ void bot_messages(NotifierActor* self, BotMessages& m) {
   try {
     take_updates(s, m.updates, m.next_offset);
   } catch (const std::exception& ex) {
-    spdlog::error("notifier: {}", ex.what());
-    unload(s);
-    self->delayed_send(self, s.settings.first_backoff, tick_atom::value);
-    return;
+    return failed(self, ex);
   }
   if (!s.settings.webhook) ask_poller(self);
-  pump(self);
+  dispatch(self);
 }
 
 caf::behavior notifier(NotifierActor* self, std::shared_ptr<NotifierState> state) {
@@ -345,7 +369,7 @@ caf::behavior notifier(NotifierActor* self, std::shared_ptr<NotifierState> state
       [self](wake_atom) { pump(self); },
       [self](tick_atom) {
         self->state->timer = Clock::time_point::max();
-        pump(self);
+        pump(self);  // also after a pause or a failure: it loads the subscribers again
       },
       [self](SendDone& done) { sent(self, done); },
       [self](BotMessages& m) { bot_messages(self, m); },
@@ -355,12 +379,11 @@ caf::behavior notifier(NotifierActor* self, std::shared_ptr<NotifierState> state
         try {
           take_updates(s, {w.update}, 0);
         } catch (const std::exception& ex) {
-          spdlog::error("notifier: {}", ex.what());
-          unload(s);
-          return w.answer(false);
+          w.answer(false);
+          return failed(self, ex);
         }
         w.answer(true);
-        pump(self);
+        dispatch(self);
       },
       [self](ListSubscribers& q) {
         if (!serving(self)) return q.answer(std::nullopt);
@@ -374,9 +397,8 @@ caf::behavior notifier(NotifierActor* self, std::shared_ptr<NotifierState> state
           publish_metrics(s);
           q.answer(erased);
         } catch (const std::exception& ex) {
-          spdlog::error("notifier: {}", ex.what());
-          unload(s);
           q.answer(std::nullopt);
+          failed(self, ex);
         }
       },
       [self](stop_atom) {

@@ -157,6 +157,12 @@ std::string Metrics::render(const Snapshot& p) const {
          "Messages skipped after a permanent refusal (bad chat id or token).");
   sample(out, "catalog_notifier_failures_total", "",
          static_cast<double>(notification_failures_.load()));
+  header(out, "catalog_notifier_route_seconds", "histogram",
+         "Routing one change to its subscribers (follow index, facts, alerts).");
+  route_.render(out, "catalog_notifier_route_seconds");
+  header(out, "catalog_notifier_render_seconds", "histogram",
+         "Writing one change's message text (reads the log for the state around it).");
+  render_.render(out, "catalog_notifier_render_seconds");
   header(out, "catalog_notifier_failures_by_status_total", "counter",
          "Messages Telegram did not accept, by HTTP status (0: no answer).");
   {

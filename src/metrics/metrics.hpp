@@ -41,6 +41,13 @@ class Metrics {
   // was skipped or its chat forgotten; otherwise it is sent again.
   void notification_failed(int status, bool permanent);
 
+  // One change routed to its subscribers: the routing itself (facts, follow index, alerts)
+  // and rendering its text, apart.
+  void change_routed(double route_seconds, double render_seconds) {
+    route_.observe(route_seconds);
+    render_.observe(render_seconds);
+  }
+
   // The bot's subscribers and the most changes waiting for one of them; -1 while this node
   // does not serve them.
   std::atomic<int64_t> subscribers{-1};
@@ -65,6 +72,10 @@ class Metrics {
       requests_;
   Histogram<12> latency_{{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}};
   Histogram<10> batch_commands_{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512}};
+  static constexpr std::array<double, 12> micro_bounds{1e-6, 2e-6, 5e-6, 1e-5, 2e-5, 5e-5,
+                                                       1e-4, 2e-4, 5e-4, 1e-3, 1e-2, 1e-1};
+  Histogram<12> route_{micro_bounds};
+  Histogram<12> render_{micro_bounds};
   std::atomic<uint64_t> events_appended_{0};
   std::atomic<uint64_t> batches_{0};
   std::atomic<uint64_t> commit_failures_{0};

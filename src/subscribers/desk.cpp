@@ -55,25 +55,28 @@ int64_t Desk::start(int64_t head) {
   return from;
 }
 
-void Desk::route(const events::RecordedEvent& e, events::EventStore& log) {
+Desk::RouteCost Desk::route(const events::RecordedEvent& e, events::EventStore& log) {
+  using Seconds = std::chrono::duration<double>;
+  auto started = std::chrono::steady_clock::now();
   log_ = &log;
   auto routed =
       tracker_.apply(events::from_json(e.type, nlohmann::json::parse(e.data)), e.position);
-  Text text;
-  auto text_of_change = [&] {
-    if (!text) text = std::make_shared<const std::string>(notify::message_for(e, log));
-    return text;
-  };
-  outbox_.change(e.position, outbox_.wants_changes() ? text_of_change() : nullptr);
   scratch_.clear();
   subs_.follows().route(routed.concern, scratch_);
+  std::vector<Alert> fired;
+  if (routed.new_price) fired = subs_.alerts().fire(routed.concern.product, *routed.new_price);
+  auto rendering = std::chrono::steady_clock::now();
+  Text text;
+  if (outbox_.wants_changes() || !scratch_.empty())
+    text = std::make_shared<const std::string>(notify::message_for(e, log));
+  outbox_.change(e.position, outbox_.wants_changes() ? text : nullptr);
   for (ChatId chat : scratch_)
-    outbox_.route(chat, e.position, text_of_change());
-  if (routed.new_price) {
-    for (const auto& a : subs_.alerts().fire(routed.concern.product, *routed.new_price))
-      outbox_.alert(a.chat, e.position, a.product, alert_text(a, e.position, log));
-  }
+    outbox_.route(chat, e.position, text);
+  for (const auto& a : fired)
+    outbox_.alert(a.chat, e.position, a.product, alert_text(a, e.position, log));
   log_ = nullptr;
+  auto done = std::chrono::steady_clock::now();
+  return {Seconds(rendering - started).count(), Seconds(done - rendering).count()};
 }
 
 Text Desk::alert_text(const Alert& a, int64_t position, events::EventStore& log) const {

@@ -37,8 +37,13 @@ class Desk {
   // Where reading the log starts: the lowest position of a subscriber, or `head` when there
   // is none (nobody waits for what came before). Called once, before route().
   int64_t start(int64_t head);
+  // What routing one change cost, in seconds: the routing itself, and writing its text.
+  struct RouteCost {
+    double route = 0;
+    double render = 0;
+  };
   // The next event of the log, in order; `log` reads what the texts and routing need.
-  void route(const events::RecordedEvent& e, events::EventStore& log);
+  RouteCost route(const events::RecordedEvent& e, events::EventStore& log);
   int64_t routed_to() const { return outbox_.head(); }
 
   // A message to the bot: carried out, and the reply queued. `head` is the log's position
