@@ -150,10 +150,10 @@ bool Desk::erase(ChatId chat) {
 }
 
 void Desk::sweep() {
-  for (ChatId chat : outbox_.idle_behind()) {
+  auto idle = outbox_.idle_behind();
+  for (ChatId chat : idle)
     outbox_.mark_at_head(chat);
-    if (auto p = outbox_.position(chat)) subs_.advance(chat, *p);
-  }
+  subs_.advance_all(idle, outbox_.head());
 }
 
 }  // namespace catalog::subscribers

@@ -71,6 +71,19 @@ class PostgresSubscriberStore final : public SubscriberStore {
              {position, chat});
   }
 
+  void advance_all(const std::vector<ChatId>& chats, int64_t position) override {
+    if (chats.empty()) return;
+    // One statement, the ids as an array literal: one round trip for any number of chats.
+    std::string ids = "{";
+    for (ChatId chat : chats)
+      ids += (ids.size() > 1 ? "," : "") + std::to_string(chat);
+    ids += "}";
+    db_.exec(
+        "UPDATE subscribers SET position = GREATEST(position, $1) "
+        "WHERE chat_id = ANY($2::bigint[])",
+        {position, ids});
+  }
+
   std::optional<int64_t> bot_value(std::string_view name) override {
     auto r = db_.exec("SELECT value FROM bot_state WHERE name = $1", {name});
     if (r.rows() == 0) return std::nullopt;

@@ -100,6 +100,13 @@ class SqliteSubscriberStore final : public SubscriberStore {
         .run();
   }
 
+  void advance_all(const std::vector<ChatId>& chats, int64_t position) override {
+    db::Transaction txn(db_);
+    for (ChatId chat : chats)
+      advance(chat, position);
+    txn.commit();
+  }
+
   std::optional<int64_t> bot_value(std::string_view name) override {
     db::Reset s(db_.cached("SELECT value FROM bot_state WHERE name = ?"));
     s->bind(1, name);

@@ -47,6 +47,8 @@ class SubscriberStore {
   virtual void remove_alert(ChatId chat, Id product) = 0;
   // Only ever forward: a position lower than the stored one changes nothing.
   virtual void advance(ChatId chat, int64_t position) = 0;
+  // The same for many chats, in one transaction.
+  virtual void advance_all(const std::vector<ChatId>& chats, int64_t position) = 0;
 
   // A small named value of the bot's (the getUpdates offset); nullopt when never set.
   virtual std::optional<int64_t> bot_value(std::string_view name) = 0;

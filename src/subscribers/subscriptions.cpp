@@ -61,6 +61,17 @@ void Subscriptions::advance(ChatId chat, int64_t position) {
   it->second = position;
 }
 
+void Subscriptions::advance_all(const std::vector<ChatId>& chats, int64_t position) {
+  std::vector<ChatId> behind;
+  for (ChatId chat : chats) {
+    auto it = positions_.find(chat);
+    if (it == positions_.end() || position <= it->second) continue;
+    behind.push_back(chat);
+    it->second = position;
+  }
+  store_.advance_all(behind, position);
+}
+
 std::string Subscriptions::handle(ChatId chat, std::string_view text, CatalogLookup& lookup,
                                   int64_t head, int64_t now_ms) {
   auto c = read_command(text, bot_username_);

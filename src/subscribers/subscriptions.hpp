@@ -35,6 +35,8 @@ class Subscriptions {
   bool erase(ChatId chat);
   // The chat got everything up to `position`; only ever forward.
   void advance(ChatId chat, int64_t position);
+  // The same for many chats, stored in one transaction.
+  void advance_all(const std::vector<ChatId>& chats, int64_t position);
 
   // Chat -> the last position delivered to it.
   const std::map<ChatId, int64_t>& chats() const { return positions_; }

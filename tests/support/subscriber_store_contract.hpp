@@ -27,7 +27,10 @@ inline void check_subscriber_store(
   store->set_alert(42, 9, 19.99);
   store->set_alert(42, 9, 15.5);  // replaces
   store->set_alert(42, 7, 0.1);
-  store->advance(42, 120);
+  store->advance(42, 115);
+  store->advance_all({42, -1001234567890, 5}, 120);  // 5 is no subscriber: nothing for it
+  store->advance_all({-1001234567890}, 90);          // never backwards, for many either
+  store->advance_all({}, 500);
   store->advance(42, 110);  // never backwards
   // /start again: follows and position kept.
   CHECK_FALSE(store->subscribe(42, 200, 1764000000005));
@@ -36,7 +39,7 @@ inline void check_subscriber_store(
   auto all = store->load();
   REQUIRE(all.size() == 2);
   CHECK(all[0].chat == -1001234567890);
-  CHECK(all[0].position == 100);
+  CHECK(all[0].position == 120);
   CHECK(all[0].follows.empty());
   const auto& s = all[1];
   CHECK(s.chat == 42);
