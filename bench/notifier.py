@@ -172,7 +172,7 @@ def rss_mb(pid):
 
 def seeded_catalog(work):
     """10 categories, 50 tags and ARGS.events products, made without the bot: its file."""
-    server, log = start_service(work, "seeded", None)
+    server, log = start_service(work, "seeded", None, named=False)
     try:
         seed(server.base, ARGS.events)
     finally:

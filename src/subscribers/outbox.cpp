@@ -83,15 +83,16 @@ void Outbox::set_follows(ChatId chat, bool follows) {
     std::deque<Item> merged;
     auto from = std::upper_bound(window_.begin(), window_.end(), cursor(*l),
                                  [](int64_t p, const auto& c) { return p < c.first; });
-    auto r = l->routed.begin();
+    const auto& routed = l->routed.view();
+    auto r = routed.begin();
     for (auto w = from; w != window_.end(); ++w) {
-      while (r != l->routed.end() && r->position < w->first)
-        merged.push_back(std::move(*r++));
+      while (r != routed.end() && r->position < w->first)
+        merged.push_back(*r++);
       merged.push_back({w->first, w->second, 0});
     }
-    for (; r != l->routed.end(); ++r)
-      merged.push_back(std::move(*r));
-    l->routed = std::move(merged);
+    for (; r != routed.end(); ++r)
+      merged.push_back(*r);
+    l->routed.assign(std::move(merged));
     cursors_.erase(cursors_.find(cursor(*l)));
     l->broadcast = false;
     trim();
@@ -216,12 +217,13 @@ Delivery Outbox::compose(ChatId chat, Line& l) const {
   if (l.broadcast)
     w = std::upper_bound(window_.begin(), window_.end(), cursor(l),
                          [](int64_t p, const auto& c) { return p < c.first; });
-  auto r = l.routed.begin();
+  const auto& routed = l.routed.view();
+  auto r = routed.begin();
   size_t units = 0;
-  while (w != window_.end() || r != l.routed.end()) {
+  while (w != window_.end() || r != routed.end()) {
     int64_t p = INT64_MAX;
     if (w != window_.end()) p = w->first;
-    if (r != l.routed.end()) p = std::min(p, r->position);
+    if (r != routed.end()) p = std::min(p, r->position);
     std::string group;
     size_t items = 0;
     std::vector<Id> alerts;
@@ -230,7 +232,7 @@ Delivery Outbox::compose(ChatId chat, Line& l) const {
       ++items;
       ++w;
     }
-    for (; r != l.routed.end() && r->position == p; ++r) {
+    for (; r != routed.end() && r->position == p; ++r) {
       if (!group.empty()) group += separator;
       group += *r->text;
       ++items;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "subscribers/follow_index.hpp"
+#include "subscribers/lazy_deque.hpp"
 #include "subscribers/token_bucket.hpp"
 
 namespace catalog::subscribers {
@@ -120,8 +121,8 @@ class Outbox {
     // Gets every change only from here: one that stopped following does not get the
     // changes it did not follow from before.
     int64_t since = 0;
-    std::deque<Item> routed;
-    std::deque<std::string> replies;
+    LazyDeque<Item> routed;
+    LazyDeque<std::string> replies;
     TokenBucket bucket;
     State state = State::idle;
     Clock::time_point not_before{};
