@@ -72,8 +72,15 @@ Desk::RouteCost Desk::route(const events::RecordedEvent& e, events::EventStore& 
   outbox_.change(e.position, outbox_.wants_changes() ? text : nullptr);
   for (ChatId chat : scratch_)
     outbox_.route(chat, e.position, text);
-  for (const auto& a : fired)
+  for (const auto& a : fired) {
+    // A chat already past this change (the log read again after a restart) set the alert
+    // after it: it waits for a later drop.
+    if (outbox_.position(a.chat).value_or(INT64_MAX) >= e.position) {
+      subs_.alerts().set(a.chat, a.product, a.price);
+      continue;
+    }
     outbox_.alert(a.chat, e.position, a.product, alert_text(a, e.position, log));
+  }
   log_ = nullptr;
   auto done = std::chrono::steady_clock::now();
   return {Seconds(rendering - started).count(), Seconds(done - rendering).count()};
