@@ -10,6 +10,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "db/code_steps.hpp"
 #include "pg/connection.hpp"
 
 namespace catalog::db {
@@ -233,6 +234,7 @@ void Migrator::upgrade(int target, const StepCallback& on_step) {
           // Read again under the lock: another process may have migrated meanwhile.
           if (m.revision <= current()) return;
           db_.exec(script(m, true));
+          db_.complete(m);
           db_.record(m);
           applied_now = true;
         });
@@ -325,6 +327,7 @@ void upgrade_to_head(Migrator& migrator, std::string_view where) {
 void migrate_to_head(Connection& db) {
   Migrator migrator(db, embedded_migrations());
   upgrade_to_head(migrator, "");
+  complete_in_code(db);
 }
 
 void migrate_to_head(pg::Connection& db) {

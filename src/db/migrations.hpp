@@ -51,6 +51,8 @@ class SchemaDatabase {
   // transaction is enough).
   virtual void with_schema_lock(const std::function<void()>& body) { body(); }
   virtual void exec(const std::string& script) = 0;
+  // What the revision needs beyond its script (see db/code_steps.hpp), in its transaction.
+  virtual void complete(const Migration&) {}
   virtual void record(const Migration& m) = 0;
   virtual void forget(int revision) = 0;
   // The same steps as SQL text, for `--sql`.

@@ -120,6 +120,11 @@ Statement& Statement::bind(int index, std::string_view value) {
   return *this;
 }
 
+Statement& Statement::bind_blob(int index, const void* data, size_t size) {
+  check(sqlite3_bind_blob64(stmt_, index, data, size, SQLITE_TRANSIENT));
+  return *this;
+}
+
 Statement& Statement::bind(int index, std::nullptr_t) {
   check(sqlite3_bind_null(stmt_, index));
   return *this;
@@ -150,6 +155,12 @@ std::string Statement::text(int col) const {
 
 std::string_view Statement::text_view(int col) const {
   auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  if (!p) return {};
+  return {p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col))};
+}
+
+std::string_view Statement::blob_view(int col) const {
+  auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
   if (!p) return {};
   return {p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col))};
 }

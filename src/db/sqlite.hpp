@@ -74,6 +74,7 @@ class Statement {
     return bind(index, std::string_view(value));
   }
   Statement& bind(int index, std::nullptr_t);
+  Statement& bind_blob(int index, const void* data, size_t size);
   template <class T>
   Statement& bind(int index, const std::optional<T>& value) {
     if (value) return bind(index, *value);
@@ -91,6 +92,8 @@ class Statement {
   double real(int col) const { return sqlite3_column_double(stmt_, col); }
   std::string text(int col) const;
   std::string_view text_view(int col) const;
+  // The bytes of a BLOB column (valid until the next step or reset).
+  std::string_view blob_view(int col) const;
   std::optional<std::string> opt_text(int col) const;
   std::optional<int64_t> opt_int64(int col) const;
 

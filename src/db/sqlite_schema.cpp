@@ -2,6 +2,7 @@
 // revision in a BEGIN IMMEDIATE transaction (which takes the write lock at once).
 #include <memory>
 
+#include "db/code_steps.hpp"
 #include "db/migrations.hpp"
 
 namespace catalog::db {
@@ -44,6 +45,7 @@ class SqliteSchema : public SchemaDatabase {
   }
 
   void exec(const std::string& script) override { db_.exec(script); }
+  void complete(const Migration& m) override { complete_in_code(db_, m); }
 
   void record(const Migration& m) override {
     db_.cached(

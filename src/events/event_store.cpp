@@ -1,6 +1,7 @@
 #include "events/event_store.hpp"
 
 #include "events/hash_chain.hpp"
+#include "merkle/sqlite_tree.hpp"
 
 namespace catalog::events {
 
@@ -51,6 +52,8 @@ void EventStore::append(const RecordedEvent& e) {
       .bind(6, format_iso(e.recorded_at))
       .bind(7, e.hash);
   s.step();
+  // In the same transaction as the event, so tree and log never disagree.
+  merkle::SqliteTree(db_).add_leaf(e.position, e.hash);
 }
 
 std::vector<RecordedEvent> EventStore::read_after(int64_t after, int64_t limit) {

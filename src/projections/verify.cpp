@@ -5,6 +5,7 @@
 #include "db/migrations.hpp"
 #include "events/event_store.hpp"
 #include "events/hash_chain.hpp"
+#include "merkle/sqlite_tree.hpp"
 #include "projections/catalog_projection.hpp"
 #include "projections/replay.hpp"
 
@@ -161,6 +162,12 @@ VerifyReport verify(db::Connection& db, const std::optional<Digest>& digest,
                std::to_string(local_head.position));
       return report;
     }
+  }
+
+  // The tree that proofs are served from must be the one this node's log makes.
+  if (auto fault = merkle::SqliteTree(db).check(local_head.position)) {
+    fail(report, fault->position, fault->what);
+    return report;
   }
 
   if (checkpoint > local_head.position) {

@@ -270,22 +270,24 @@ TEST_CASE("catalog migrate upgrades, shows and downgrades a PostgreSQL database"
             "upgrade 0001 event_log", "upgrade 0002 read_model", "upgrade 0003 notifier",
             "upgrade 0004 product_search", "upgrade 0005 search_by_projection",
             "upgrade 0006 prices_in_memory", "upgrade 0007 names_in_memory",
-            "upgrade 0008 idempotency", "upgrade 0009 cluster", "upgrade 0010 subscribers"});
+            "upgrade 0008 idempotency", "upgrade 0009 cluster", "upgrade 0010 subscribers",
+            "upgrade 0011 merkle_tree"});
   CHECK(pg.sql("SELECT string_agg(revision || ' ' || name, ',' ORDER BY revision) FROM "
                "schema_migrations") ==
         "1 event_log,2 read_model,3 notifier,4 product_search,5 search_by_projection,"
-        "6 prices_in_memory,7 names_in_memory,8 idempotency,9 cluster,10 subscribers");
+        "6 prices_in_memory,7 names_in_memory,8 idempotency,9 cluster,10 subscribers,"
+        "11 merkle_tree");
   CHECK(pg.sql("SELECT to_regclass('events') IS NOT NULL, to_regclass('cluster_nodes') IS NOT "
                "NULL") == "t|t");
   CHECK(pg.sql("SELECT count(*) FROM events") == "0");
 
-  CHECK(catalog_ok(dir.path(), {"migrate", "current"}, env).out == "0010 subscribers (head)\n");
+  CHECK(catalog_ok(dir.path(), {"migrate", "current"}, env).out == "0011 merkle_tree (head)\n");
   auto history = lines_of(catalog_ok(dir.path(), {"migrate", "history"}, env).out);
-  REQUIRE(history.size() == 10);
+  REQUIRE(history.size() == 11);
   CHECK(history.front() == "0001 event_log");
-  CHECK(history.back() == "0010 subscribers (current) (head)");
+  CHECK(history.back() == "0011 merkle_tree (current) (head)");
   CHECK(catalog_ok(dir.path(), {"migrate", "upgrade"}, env).out ==
-        "already at 0010 subscribers (head)\n");
+        "already at 0011 merkle_tree (head)\n");
 
   // An unknown revision: one line, exit 1, nothing changed.
   {
@@ -314,11 +316,11 @@ TEST_CASE("catalog migrate upgrades, shows and downgrades a PostgreSQL database"
   auto down_sql = catalog_ok(dir.path(), {"migrate", "downgrade", "0001", "--sql"}, env);
   CHECK(contains(down_sql.out, "DROP TABLE IF EXISTS cluster_nodes"));
   CHECK_FALSE(contains(down_sql.out, "DROP TABLE IF EXISTS events"));
-  CHECK(catalog_ok(dir.path(), {"migrate", "current"}, env).out == "0010 subscribers (head)\n");
+  CHECK(catalog_ok(dir.path(), {"migrate", "current"}, env).out == "0011 merkle_tree (head)\n");
 
   // Down to 0001: everything but the log goes, and the log stays as it was.
   auto down = catalog_ok(dir.path(), {"migrate", "downgrade", "0001"}, env);
-  CHECK(lines_of(down.out).front() == "downgrade 0010 subscribers");
+  CHECK(lines_of(down.out).front() == "downgrade 0011 merkle_tree");
   CHECK(lines_of(down.out).back() == "downgrade 0002 read_model");
   CHECK(catalog_ok(dir.path(), {"migrate", "current"}, env).out == "0001 event_log\n");
   CHECK(pg.sql("SELECT to_regclass('cluster_nodes') IS NULL, to_regclass('idempotency_keys') IS "
@@ -328,7 +330,7 @@ TEST_CASE("catalog migrate upgrades, shows and downgrades a PostgreSQL database"
 
   // Upgraded again, the log is whole and a node serves it.
   catalog_ok(dir.path(), {"migrate", "upgrade", "head"}, env);
-  CHECK(catalog_ok(dir.path(), {"migrate", "current"}, env).out == "0010 subscribers (head)\n");
+  CHECK(catalog_ok(dir.path(), {"migrate", "current"}, env).out == "0011 merkle_tree (head)\n");
   {
     ClusterNode node(dir.path(), pg, "after");
     auto categories = get_json(node.port(), "/categories/");
@@ -382,7 +384,7 @@ TEST_CASE("copy-log moves a single node's log into PostgreSQL unchanged, and a n
   CHECK(contains(copy.out, head));
   CHECK_FALSE(contains(copy.out + copy.err, pg.password()));
   CHECK(pg.sql("SELECT count(*) FROM events") == total);
-  CHECK(pg.sql("SELECT max(revision) FROM schema_migrations") == "10");
+  CHECK(pg.sql("SELECT max(revision) FROM schema_migrations") == "11");
 
   // Position for position, hash for hash, the same log, as either configuration exports it.
   auto exported = catalog_ok(dir.path(), {"events"}, sqlite_env(source)).out;

@@ -97,12 +97,12 @@ TEST_CASE("upgrading to head creates the event log and the read model", "[migrat
   auto conn = open(file);
   Migrator migrator(conn, catalog::db::embedded_migrations());
   REQUIRE(migrator.current() == 0);
-  REQUIRE(migrator.head() == 10);
-  REQUIRE(migrator.pending() == std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+  REQUIRE(migrator.head() == 11);
+  REQUIRE(migrator.pending() == std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
 
   migrator.upgrade(migrator.head());
 
-  CHECK(migrator.current() == 10);
+  CHECK(migrator.current() == 11);
   CHECK(migrator.pending().empty());
   CHECK(has_table(conn, "events"));
   CHECK(has_table(conn, "products"));
@@ -110,7 +110,7 @@ TEST_CASE("upgrading to head creates the event log and the read model", "[migrat
   CHECK(has_table(conn, "notifier_checkpoints"));
   CHECK(has_table(conn, "subscribers"));
   CHECK_FALSE(has_table(conn, "products_search"));  // names are searched in memory (0007)
-  CHECK(count(conn, "SELECT count(*) FROM schema_migrations WHERE applied_at <> ''") == 10);
+  CHECK(count(conn, "SELECT count(*) FROM schema_migrations WHERE applied_at <> ''") == 11);
   CHECK(count(conn,
               "SELECT count(*) FROM schema_migrations WHERE revision = 1 AND "
               "name = 'event_log'") == 1);
@@ -270,13 +270,13 @@ TEST_CASE("targets are read as head, revisions and relative steps", "[migrations
   auto conn = open(file);
   Migrator migrator(conn, catalog::db::embedded_migrations());
 
-  CHECK(migrator.resolve_upgrade_target("head") == 10);
+  CHECK(migrator.resolve_upgrade_target("head") == 11);
   CHECK(migrator.resolve_upgrade_target("1") == 1);
   CHECK(migrator.resolve_upgrade_target("0002") == 2);
   CHECK(migrator.resolve_upgrade_target("+1") == 1);
   CHECK(migrator.resolve_upgrade_target("+2") == 2);
-  CHECK(invalid_argument_message([&] { migrator.resolve_upgrade_target("+11"); }) ==
-        "cannot upgrade +11: only 10 revisions pending");
+  CHECK(invalid_argument_message([&] { migrator.resolve_upgrade_target("+12"); }) ==
+        "cannot upgrade +12: only 11 revisions pending");
   CHECK(migrator.resolve_downgrade_target("base") == 0);
 
   migrator.upgrade(2);
@@ -292,12 +292,12 @@ TEST_CASE("unknown or malformed revisions are refused with a one-line message", 
   auto conn = open(file);
   Migrator migrator(conn, catalog::db::embedded_migrations());
 
-  CHECK(invalid_argument_message([&] { migrator.resolve_upgrade_target("0011"); }) ==
-        "unknown revision 0011 (known: 0001..0010)");
-  CHECK(invalid_argument_message([&] { migrator.resolve_downgrade_target("11"); }) ==
-        "unknown revision 0011 (known: 0001..0010)");
+  CHECK(invalid_argument_message([&] { migrator.resolve_upgrade_target("0012"); }) ==
+        "unknown revision 0012 (known: 0001..0011)");
+  CHECK(invalid_argument_message([&] { migrator.resolve_downgrade_target("12"); }) ==
+        "unknown revision 0012 (known: 0001..0011)");
   CHECK(invalid_argument_message([&] { migrator.resolve_upgrade_target("99999999999"); }) ==
-        "unknown revision 99999999999 (known: 0001..0010)");
+        "unknown revision 99999999999 (known: 0001..0011)");
   for (const char* bad : {"", "abc", "+", "+0", "-1", "2x", "base", " 2"}) {
     INFO("upgrade target '" << bad << "'");
     CHECK_THROWS_WITH(migrator.resolve_upgrade_target(bad),
@@ -441,43 +441,44 @@ TEST_CASE("migrate upgrade prints each step and current/history mark the revisio
   CHECK(run_cli("migrate history", file.str()).out ==
         "0001 event_log (current)\n0002 read_model\n0003 notifier\n0004 product_search\n"
         "0005 search_by_projection\n0006 prices_in_memory\n0007 names_in_memory\n"
-        "0008 idempotency\n0009 cluster\n0010 subscribers (head)\n");
+        "0008 idempotency\n0009 cluster\n0010 subscribers\n0011 merkle_tree (head)\n");
 
   CHECK(run_cli("migrate upgrade", file.str()).out ==
         "upgrade 0002 read_model\nupgrade 0003 notifier\nupgrade 0004 product_search\n"
         "upgrade 0005 search_by_projection\nupgrade 0006 prices_in_memory\n"
         "upgrade 0007 names_in_memory\nupgrade 0008 idempotency\nupgrade 0009 cluster\n"
-        "upgrade 0010 subscribers\n");
-  CHECK(run_cli("migrate current", file.str()).out == "0010 subscribers (head)\n");
+        "upgrade 0010 subscribers\nupgrade 0011 merkle_tree\n");
+  CHECK(run_cli("migrate current", file.str()).out == "0011 merkle_tree (head)\n");
   CHECK(run_cli("migrate history", file.str()).out ==
         "0001 event_log\n0002 read_model\n0003 notifier\n0004 product_search\n"
         "0005 search_by_projection\n0006 prices_in_memory\n0007 names_in_memory\n"
-        "0008 idempotency\n0009 cluster\n0010 subscribers (current) (head)\n");
-  CHECK(run_cli("migrate upgrade head", file.str()).out == "already at 0010 subscribers (head)\n");
+        "0008 idempotency\n0009 cluster\n0010 subscribers\n0011 merkle_tree (current) (head)\n");
+  CHECK(run_cli("migrate upgrade head", file.str()).out == "already at 0011 merkle_tree (head)\n");
 
   auto down = run_cli("migrate downgrade", file.str());
   CHECK(down.status == 0);
-  CHECK(down.out == "downgrade 0010 subscribers\n");
+  CHECK(down.out == "downgrade 0011 merkle_tree\n");
 }
 
 TEST_CASE("migrate downgrade to base without --yes changes nothing and exits 2", "[migrations]") {
   TempDb file;
   REQUIRE(run_cli("migrate upgrade", file.str()).status == 0);
 
-  for (const char* args : {"migrate downgrade base", "migrate downgrade -10"}) {
+  for (const char* args : {"migrate downgrade base", "migrate downgrade -11"}) {
     INFO(args);
     auto refused = run_cli(args, file.str());
     CHECK(refused.status == 2);
     CHECK(refused.out.empty());
     CHECK_THAT(refused.err, Catch::Contains("--yes"));
     CHECK(std::count(refused.err.begin(), refused.err.end(), '\n') == 1);
-    CHECK(run_cli("migrate current", file.str()).out == "0010 subscribers (head)\n");
+    CHECK(run_cli("migrate current", file.str()).out == "0011 merkle_tree (head)\n");
   }
 
   auto confirmed = run_cli("migrate downgrade base --yes", file.str());
   CHECK(confirmed.status == 0);
   CHECK(confirmed.out ==
-        "downgrade 0010 subscribers\ndowngrade 0009 cluster\n"
+        "downgrade 0011 merkle_tree\ndowngrade 0010 subscribers\n"
+        "downgrade 0009 cluster\n"
         "downgrade 0008 idempotency\n"
         "downgrade 0007 names_in_memory\ndowngrade 0006 prices_in_memory\n"
         "downgrade 0005 search_by_projection\ndowngrade 0004 product_search\n"
@@ -500,9 +501,9 @@ TEST_CASE("migrate --sql on a missing database prints SQL and creates no file", 
 TEST_CASE("migrate errors are one line on stderr with exit status 1", "[migrations]") {
   TempDb file;
 
-  auto unknown = run_cli("migrate upgrade 0011", file.str());
+  auto unknown = run_cli("migrate upgrade 0012", file.str());
   CHECK(unknown.status == 1);
-  CHECK(unknown.err == "catalog migrate: unknown revision 0011 (known: 0001..0010)\n");
+  CHECK(unknown.err == "catalog migrate: unknown revision 0012 (known: 0001..0011)\n");
 
   auto unopenable = run_cli("migrate upgrade", (file.path / "no" / "such.db").string());
   CHECK(unopenable.status == 1);

@@ -1,0 +1,4 @@
+-- The Merkle tree is kept by each node in its own SQLite copy of the log (CATALOG_READ_MODEL),
+-- in the transaction that copies each event, and proofs are served from there: every node's
+-- tree is the tree of the same shared log. Keeping a second one here would cost each append a
+-- trigger and be read by nothing, so this revision has nothing to do in the shared database.
