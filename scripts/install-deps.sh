@@ -13,6 +13,11 @@ packages=(
   chromium chromium-driver  # tests/browser: headless checks of /docs and /redoc
   "$@"
 )
+# scripts/openapi-check.sh: redocly and prism from the npm registry. Only when node or npm is
+# missing: a Node.js from elsewhere (NodeSource's carries its own npm) stays as it is.
+# Debian 12's nodejs is 18, too old for @redocly/cli 2.x: the check then reports skipped.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -153,11 +153,23 @@ Response asset_response(const Request& req, const WebAsset& asset) {
 }
 
 // `{asset}` routes serve only their own package's files: /docs/redoc.standalone.js is a 404.
-void add_assets(Router& router, std::string_view route, std::string_view package) {
+void add_assets(Router& router, std::string_view route, std::string_view package,
+                std::string_view example) {
   router.add(beast_http::verb::get, route,
              OperationDoc("documentation", "A file of the documentation page")
+                 .param({"asset",
+                         "path",
+                         {{"type", "string"}},
+                         "The file's name in the package, e.g. " + std::string(example),
+                         true})
+                 .param({"If-None-Match",
+                         "header",
+                         {{"type", "string"}},
+                         "The ETag the client has: 304 while it is still the file's",
+                         false})
                  .returns_media(200, "The file", "application/octet-stream")
-                 .returns(304, "Not modified since the ETag the client has"),
+                 .returns(304, "Not modified since the ETag the client has")
+                 .returns(404, "No such file in this package", "Detail"),
              [package](RouteContext& ctx, Respond respond) {
                const WebAsset* asset = find_web_asset(ctx.path_ids.at(0));
                if (!asset || asset->package != package) {
@@ -174,8 +186,8 @@ void add_docs_routes(Router& router, const Services& /*services*/) {
   add_page(router, "/docs", "Swagger UI over /openapi.json", swagger_page(),
            content_security_policy(csp_script_hash(swagger_init)));
   add_page(router, "/redoc", "ReDoc over /openapi.json", redoc_page(), content_security_policy(""));
-  add_assets(router, "/docs/{asset}", "swagger-ui-dist");
-  add_assets(router, "/redoc/{asset}", "redoc");
+  add_assets(router, "/docs/{asset}", "swagger-ui-dist", "swagger-ui.css");
+  add_assets(router, "/redoc/{asset}", "redoc", "redoc.standalone.js");
 }
 
 }  // namespace catalog::http

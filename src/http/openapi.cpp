@@ -37,14 +37,19 @@ json operation(const Router::Entry& e) {
   if (!d.description.empty()) op["description"] = d.description;
   json params = json::array();
   auto shared = d.params;
-  // Headers every mutation and every read take (API.md, "Running as a cluster").
-  if (d.mutation) {
+  // Headers every mutation and every read take (API.md, "Running as a cluster"). The
+  // administrative routes are no commands of the log: they keep no Idempotency-Key.
+  if (d.mutation && !d.admin) {
     shared.push_back({"Idempotency-Key",
                       "header",
-                      {{"type", "string"}, {"minLength", 1}, {"maxLength", 200}},
+                      {{"type", "string"},
+                       {"minLength", 1},
+                       {"maxLength", 200},
+                       {"pattern", "^[!-~]+$"}},  // visible ASCII
                       "A repeat with this key within 24 h gets the first answer again",
                       false});
-  } else if (e.method == beast_http::verb::get) {
+  }
+  if (e.method == beast_http::verb::get) {
     shared.push_back(
         {"Catalog-Min-Position",
          "header",
@@ -62,8 +67,22 @@ json operation(const Router::Entry& e) {
     op["requestBody"] = {{"required", true},
                          {"content", {{"application/json", {{"schema", schema_ref(d.body)}}}}}};
   }
+  auto replies = d.replies;
+  // The server answers Catalog-Min-Position itself, before the route: on every GET.
+  if (e.method == beast_http::verb::get) {
+    auto documented = [&](int status) {
+      return std::any_of(replies.begin(), replies.end(),
+                         [status](const ReplyDoc& r) { return r.status == status; });
+    };
+    if (!documented(422))
+      replies.push_back(
+          {422, "Catalog-Min-Position is not a non-negative integer", "HTTPValidationError"});
+    if (!documented(503))
+      replies.push_back(
+          {503, "This node has not reached Catalog-Min-Position within 5 s; retry", "Detail"});
+  }
   json responses = json::object();
-  for (const auto& r : d.replies) {
+  for (const auto& r : replies) {
     json reply{{"description", r.description}};
     if (!r.schema.empty()) {
       json schema =
@@ -75,7 +94,14 @@ json operation(const Router::Entry& e) {
     responses[std::to_string(r.status)] = std::move(reply);
   }
   op["responses"] = std::move(responses);
-  if (d.mutation) op["security"] = json::array({json::object(), {{"bearer", json::array()}}});
+  // The document's default is no security at all (the root's `security: []`). A mutation
+  // needs the token only while CATALOG_API_TOKEN is set (so {} is one of its choices); an
+  // administrative route always does.
+  if (d.admin) {
+    op["security"] = json::array({{{"bearer", json::array()}}});
+  } else if (d.mutation) {
+    op["security"] = json::array({json::object(), {{"bearer", json::array()}}});
+  }
   return op;
 }
 
@@ -97,6 +123,10 @@ json openapi_document(const Router& router) {
         {"description",
          "An event-sourced product catalog: categories, tags and products priced in shmeckles "
          "and flurbos. Every change is an event in an append-only, hash-chained log."}}},
+      // Relative: the server that serves this document, under any name or address.
+      {"servers", json::array({{{"url", "/"}, {"description", "This server"}}})},
+      // Operations that need the bearer token say so themselves; the rest need nothing.
+      {"security", json::array()},
       {"paths", std::move(paths)},
       {"components",
        {{"schemas", openapi_schemas()},
@@ -104,7 +134,9 @@ json openapi_document(const Router& router) {
          {{"bearer",
            {{"type", "http"},
             {"scheme", "bearer"},
-            {"description", "Needed for POST, PUT and DELETE while CATALOG_API_TOKEN is set"}}}}}}},
+            {"description",
+             "CATALOG_API_TOKEN. POST, PUT and DELETE need it while it is set; the "
+             "administrative routes (the bot's subscribers) need it set and sent"}}}}}}},
   };
 }
 

@@ -26,6 +26,13 @@ json price_schema(const char* currency) {
           {"description", std::string("Price in ") + currency}};
 }
 
+// A category or a tag as the API answers it.
+json named_schema() {
+  return {{"type", "object"},
+          {"required", {"id", "name"}},
+          {"properties", {{"id", {{"type", "integer"}}}, {"name", {{"type", "string"}}}}}};
+}
+
 json id_list() {
   return {{"type", "array"}, {"items", {{"type", "integer"}}}};
 }
@@ -54,10 +61,11 @@ json product_fields(bool for_update) {
 }  // namespace
 
 json openapi_schemas() {
-  json named{{"type", "object"},
-             {"required", {"id", "name"}},
-             {"properties", {{"id", {{"type", "integer"}}}, {"name", {{"type", "string"}}}}}};
+  json named = named_schema();
   json product{{"type", "object"},
+               {"required",
+                {"id", "name", "description", "image_url", "price_shmeckles", "price_flurbos",
+                 "category_id", "category", "tags", "version", "created_at", "updated_at"}},
                {"properties",
                 {{"id", {{"type", "integer"}}},
                  {"name", {{"type", "string"}}},
@@ -66,13 +74,16 @@ json openapi_schemas() {
                  {"price_shmeckles", {{"type", "number"}}},
                  {"price_flurbos", {{"type", "number"}}},
                  {"category_id", nullable({{"type", "integer"}})},
-                 {"category", nullable({{"$ref", "#/components/schemas/Named"}})},
+                 // Named inline: OpenAPI 3.0 reads nothing beside a $ref, and a nullable allOf of
+                 // a schema that is not nullable still forbids null.
+                 {"category", nullable(named_schema())},
                  {"tags", {{"type", "array"}, {"items", {{"$ref", "#/components/schemas/Named"}}}}},
                  {"version", {{"type", "integer"}, {"description", "Also the ETag"}}},
                  {"created_at", {{"type", "string"}, {"format", "date-time"}}},
                  {"updated_at", {{"type", "string"}, {"format", "date-time"}}}}}};
   json event{
       {"type", "object"},
+      {"required", {"position", "type", "stream", "version", "data", "recorded_at", "hash"}},
       {"properties",
        {{"position", {{"type", "integer"}, {"description", "1, 2, 3, ... without gaps"}}},
         {"type",
@@ -88,6 +99,7 @@ json openapi_schemas() {
          {{"type", "string"},
           {"description", "hex SHA-256 of this event chained to the previous one"}}}}}};
   json verify{{"type", "object"},
+              {"required", {"ok"}},
               {"properties",
                {{"ok", {{"type", "boolean"}}},
                 {"events", {{"type", "integer"}}},
@@ -97,18 +109,36 @@ json openapi_schemas() {
                 {"head", {{"type", "string"}, {"description", "The head hash"}}},
                 {"problem", {{"type", "string"}}},
                 {"head_position", {{"type", "integer"}}}}}};
-  json detail{{"type", "object"}, {"properties", {{"detail", {{"type", "string"}}}}}};
-  json validation{{"type", "object"},
-                  {"properties",
-                   {{"detail",
-                     {{"type", "array"},
-                      {"items",
-                       {{"type", "object"},
-                        {"properties",
-                         {{"loc", {{"type", "array"}, {"items", {{"type", "string"}}}}},
-                          {"msg", {{"type", "string"}}},
-                          {"type", {{"type", "string"}}}}}}}}}}}};
+  json detail{{"type", "object"},
+              {"required", {"detail"}},
+              {"properties", {{"detail", {{"type", "string"}}}}}};
+  // FastAPI's: loc is where, e.g. ["body", "price_shmeckles"], or ["body", 12] for the
+  // offset at which the JSON does not parse.
+  json field_error{
+      {"type", "object"},
+      {"required", {"loc", "msg", "type"}},
+      {"properties",
+       {{"loc",
+         {{"type", "array"},
+          {"items", {{"anyOf", json::array({{{"type", "string"}}, {{"type", "integer"}}})}}}}},
+        {"msg", {{"type", "string"}}},
+        {"type", {{"type", "string"}}}}}};
+  json field_errors{{"type", "array"},
+                    {"items", {{"$ref", "#/components/schemas/ValidationError"}}}};
+  json validation{
+      {"type", "object"}, {"required", {"detail"}}, {"properties", {{"detail", field_errors}}}};
+  json reference{
+      {"type", "object"},
+      {"required", {"detail"}},
+      {"description",
+       "The field list of HTTPValidationError, or a sentence naming a category_id or tag id "
+       "that does not exist"},
+      {"properties",
+       {{"detail",
+         {{"oneOf",
+           json::array({field_errors, {{"type", "string"}, {"example", "Tag 7 not found"}}})}}}}}};
   json health{{"type", "object"},
+              {"required", {"status", "position", "role"}},
               {"properties",
                {{"status", {{"type", "string"}, {"example", "ok"}}},
                 {"position", {{"type", "integer"}}},
@@ -123,6 +153,7 @@ json openapi_schemas() {
               {"position", {{"type", "integer"}}},
               {"seen_at", {{"type", "string"}, {"format", "date-time"}}}}}};
   json cluster{{"type", "object"},
+               {"required", {"node", "role", "writer", "position", "log_head", "nodes"}},
                {"properties",
                 {{"node", {{"type", "string"}, {"example", "http://10.0.0.5:8000"}}},
                  {"role", {{"type", "string"}, {"enum", {"writer", "follower", "disconnected"}}}},
@@ -162,9 +193,18 @@ json openapi_schemas() {
       {"Event", std::move(event)},
       {"VerifyReport", std::move(verify)},
       {"Health", std::move(health)},
+      {"HealthUnavailable",
+       {{"description",
+         "A cluster node that is not ready answers its Health (status unavailable, with the "
+         "problem); a single node whose log cannot be read, or a read whose "
+         "Catalog-Min-Position is not reached, answers {\"detail\"}"},
+        {"oneOf", json::array({{{"$ref", "#/components/schemas/Health"}},
+                               {{"$ref", "#/components/schemas/Detail"}}})}}},
       {"Cluster", std::move(cluster)},
       {"Detail", std::move(detail)},
+      {"ValidationError", std::move(field_error)},
       {"HTTPValidationError", std::move(validation)},
+      {"ValidationOrReferenceError", std::move(reference)},
   };
 }
 

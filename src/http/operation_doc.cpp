@@ -31,7 +31,20 @@ std::string error_text(int status) {
 
 OperationDoc&& OperationDoc::fails(std::initializer_list<int> statuses) && {
   for (int s : statuses) {
-    replies.push_back({s, error_text(s), s == 422 ? "HTTPValidationError" : "Detail", false});
+    std::string schema = "Detail";
+    if (s == 422) schema = references ? "ValidationOrReferenceError" : "HTTPValidationError";
+    std::string text = error_text(s);
+    if (s == 401 && admin)
+      text = "CATALOG_API_TOKEN is not set, or the bearer token is missing or wrong";
+    replies.push_back({s, std::move(text), std::move(schema), false});
+  }
+  return std::move(*this);
+}
+
+OperationDoc&& OperationDoc::names_references() && {
+  references = true;
+  for (auto& r : replies) {
+    if (r.status == 422) r.schema = "ValidationOrReferenceError";
   }
   return std::move(*this);
 }

@@ -33,8 +33,9 @@ struct OperationDoc {
   std::vector<ParamDoc> params;
   std::string body;  // the component name of the JSON request body, "" for none
   std::vector<ReplyDoc> replies;
-  bool mutation = false;  // needs the bearer token while CATALOG_API_TOKEN is set
-  bool admin = false;     // needs CATALOG_API_TOKEN set, and the bearer token sent
+  bool mutation = false;    // needs the bearer token while CATALOG_API_TOKEN is set
+  bool admin = false;       // needs CATALOG_API_TOKEN set, and the bearer token sent
+  bool references = false;  // see names_references()
 
   OperationDoc(std::string tag_, std::string summary_)
       : tag(std::move(tag_)), summary(std::move(summary_)) {}
@@ -76,6 +77,9 @@ struct OperationDoc {
   }
   // Error answers, each with API.md's body: 422 the field list, the others {"detail"}.
   OperationDoc&& fails(std::initializer_list<int> statuses) &&;
+  // The body names a category or tags: its 422 may also be {"detail": "<sentence>"} naming
+  // an id that does not exist (API.md). Before or after fails(), either way.
+  OperationDoc&& names_references() &&;
 };
 
 // Parameters that many routes share.

@@ -75,7 +75,7 @@ void add_ops_routes(Router& router, const Services& svc) {
                            "that has caught up with the log; 503 while it catches up, cannot "
                            "reach PostgreSQL (role disconnected) or stopped on a forked log.")
                  .returns(200, "The event log is reachable; position is its head", "Health")
-                 .fails({503}),
+                 .returns(503, "Not ready, or the event log cannot be read", "HealthUnavailable"),
              [svc](RouteContext& ctx, Respond respond) {
                if (svc.node) return respond(cluster_health(ctx.request, svc));
                try {

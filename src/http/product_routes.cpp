@@ -88,6 +88,7 @@ void add_product_routes(Router& router, const Services& svc) {
   router.add(verb::post, "/products/",
              OperationDoc("products", "Create a product")
                  .request("ProductCreate")
+                 .names_references()
                  .returns(201, "The product; Location and ETag: \"1\"", "Product")
                  .fails({401, 413, 422, 503}),
              [svc](RouteContext& ctx, Respond respond) {
@@ -150,6 +151,7 @@ void add_product_routes(Router& router, const Services& svc) {
                  .param(id_param("product"))
                  .param(if_match_param())
                  .request("ProductUpdate")
+                 .names_references()
                  .returns(200, "The product as it now is", "Product")
                  .fails({401, 404, 412, 413, 422, 503}),
              [svc](RouteContext& ctx, Respond respond) {
