@@ -43,11 +43,15 @@ pg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0))
 [[ -f $dir/postgres/port ]] || "$pg" init "$dir/postgres" "$pg_port"
 "$pg" start "$dir/postgres"
 url=$("$pg" url "$dir/postgres")
+# One signing key for every node: their tree heads are heads of one log.
+key=$dir/signing-key.pem
+[[ -f $key ]] || (umask 077 && openssl genpkey -algorithm ed25519 -out "$key")
 for ((i = 0; i < nodes; i++)); do
   p=$((port + i))
   mkdir -p "$dir/node$i"
   (cd "$dir/node$i" && DATABASE_URL=$url PORT=$p CATALOG_NODE_URL=http://127.0.0.1:$p \
-    CATALOG_READ_MODEL=$dir/node$i/read.db exec "$binary" serve >"$dir/node$i/log" 2>&1) &
+    CATALOG_READ_MODEL=$dir/node$i/read.db CATALOG_SIGNING_KEY_FILE=$key \
+    exec "$binary" serve >"$dir/node$i/log" 2>&1) &
   pids+=($!)
 done
 for ((i = 0; i < nodes; i++)); do

@@ -10,6 +10,7 @@ packages=(
   libicu-dev libspdlog-dev libfmt-dev libcli11-dev
   libpq-dev postgresql-15  # the cluster's log; tests start throwaway PostgreSQL servers
   python3 curl
+  openssl python3-cryptography  # signing keys for the cluster scripts; the proofs acceptance group
   chromium chromium-driver  # tests/browser: headless checks of /docs and /redoc
   "$@"
 )

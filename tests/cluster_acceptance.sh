@@ -28,13 +28,16 @@ trap cleanup EXIT
 "$pg" init "$work/postgres" "$(free_port)"
 "$pg" start "$work/postgres"
 url=$("$pg" url "$work/postgres")
+# Every node signs tree heads with the same key, as API.md asks of a cluster.
+(umask 077 && openssl genpkey -algorithm ed25519 -out "$work/signing-key.pem")
 ports=()
 for i in 0 1 2; do
   port=$(free_port)
   ports+=("$port")
   mkdir "$work/node$i"
   (cd "$work/node$i" && DATABASE_URL=$url PORT=$port CATALOG_NODE_URL=http://127.0.0.1:$port \
-    CATALOG_READ_MODEL=$work/node$i/read.db exec "$binary" serve >"$work/node$i/log" 2>&1) &
+    CATALOG_READ_MODEL=$work/node$i/read.db CATALOG_SIGNING_KEY_FILE=$work/signing-key.pem \
+    exec "$binary" serve >"$work/node$i/log" 2>&1) &
   pids+=($!)
 done
 # A follower, once a writer is elected and every node serves.

@@ -235,6 +235,7 @@ Config load_config(const Environment& env) {
   if (c.telegram_chat_id && !chat_id(*c.telegram_chat_id))
     throw ConfigError("TELEGRAM_USER_ID=" + shown(*c.telegram_chat_id) +
                       " is not a chat id (an integer, as Telegram gives it)");
+  c.signing_key_file = nonempty(env, "CATALOG_SIGNING_KEY_FILE");
   c.telegram_webhook_secret = nonempty(env, "TELEGRAM_WEBHOOK_SECRET");
   if (c.telegram_webhook_secret && !webhook_secret(*c.telegram_webhook_secret))
     // The value is a secret: it is not repeated.

@@ -37,6 +37,9 @@ struct Config {
   double telegram_chat_rate = 1;     // TELEGRAM_CHAT_RATE, messages a second to one chat
   double telegram_global_rate = 30;  // TELEGRAM_GLOBAL_RATE, in all
   std::optional<std::string> api_token;
+  // CATALOG_SIGNING_KEY_FILE: the Ed25519 key (PEM PKCS#8) that signs tree heads. Unset: a
+  // single node keeps one beside its database; a cluster node serves no signed heads.
+  std::optional<std::string> signing_key_file;
   bool sql_echo = false;
   // Connections past this many are answered 503 and closed (CATALOG_MAX_CONNECTIONS).
   size_t max_connections = 10000;

@@ -23,6 +23,7 @@
 #include "db/thread_connections.hpp"
 #include "http/routes.hpp"
 #include "http/server.hpp"
+#include "merkle/signing_key.hpp"
 #include "pg/connection.hpp"
 
 namespace catalog::app {
@@ -67,6 +68,24 @@ struct ClusterParts {
   std::unique_ptr<cluster::Watcher> watcher;
 };
 
+// The key that signs tree heads: the configured file, or on a single node one kept beside
+// the database (created on first start). The nodes of a cluster must share one, so a node
+// without the file signs nothing rather than invent a key of its own.
+std::shared_ptr<const merkle::SigningKey> load_signing_key(const Config& config) {
+  if (config.signing_key_file)
+    return std::make_shared<const merkle::SigningKey>(
+        merkle::SigningKey::read(*config.signing_key_file));
+  if (config.postgres_url) {
+    spdlog::warn(
+        "CATALOG_SIGNING_KEY_FILE is not set: /audit/key and /audit/tree-head answer 503");
+    return nullptr;
+  }
+  auto path = merkle::default_signing_key_path(config.database_path);
+  auto key = std::make_shared<const merkle::SigningKey>(merkle::SigningKey::read_or_create(path));
+  spdlog::info("tree heads signed by key {} ({})", key->key_id(), path);
+  return key;
+}
+
 }  // namespace
 
 int serve(const Config& config) {
@@ -110,6 +129,7 @@ int serve(const Config& config) {
     cluster.watcher = std::make_unique<cluster::Watcher>(*config.postgres_url, *cluster.node);
   }
   prepare_database(config);
+  auto signing_key = load_signing_key(config);
   // A node far behind the log copies it in one pass first.
   std::shared_ptr<cluster::CaughtUp> caught_up;
   if (cluster.node) {
@@ -181,6 +201,7 @@ int serve(const Config& config) {
   services.notifications = config.telegram_bot_token.has_value();
   if (services.notifications) services.subscribers = subscriber_desk(runtime.notifier());
   services.webhook_secret = config.telegram_webhook_secret.value_or("");
+  services.signing_key = signing_key;
   services.connections = connections.get();
 
   int io_threads = std::max(1u, std::thread::hardware_concurrency());

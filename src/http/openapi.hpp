@@ -12,5 +12,7 @@ nlohmann::json openapi_document(const Router& router);
 
 // The schemas the operations refer to by name (components.schemas).
 nlohmann::json openapi_schemas();
+// Those of the signing key, signed tree heads and proofs, merged into openapi_schemas().
+nlohmann::json audit_proof_schemas();
 
 }  // namespace catalog::http

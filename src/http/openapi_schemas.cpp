@@ -181,7 +181,7 @@ json openapi_schemas() {
       {"required", {"update_id"}},
       {"description", "A Telegram Update; only new text messages are read"},
       {"properties", {{"update_id", {{"type", "integer"}}}, {"message", {{"type", "object"}}}}}};
-  return {
+  json schemas{
       {"Subscriber", std::move(subscriber)},
       {"TelegramUpdate", std::move(update)},
       {"Named", std::move(named)},
@@ -206,6 +206,8 @@ json openapi_schemas() {
       {"HTTPValidationError", std::move(validation)},
       {"ValidationOrReferenceError", std::move(reference)},
   };
+  schemas.update(audit_proof_schemas());
+  return schemas;
 }
 
 }  // namespace catalog::http

@@ -8,6 +8,7 @@ Router make_router(const Services& services) {
   add_named_routes(router, services, events::Resource::tag);
   add_product_routes(router, services);
   add_event_routes(router, services);
+  add_audit_proof_routes(router, services);
   add_ops_routes(router, services);
   add_metrics_route(router, services);
   add_subscriber_routes(router, services);

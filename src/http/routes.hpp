@@ -12,6 +12,7 @@ Router make_router(const Services& services);
 void add_named_routes(Router& router, const Services& services, events::Resource kind);
 void add_product_routes(Router& router, const Services& services);
 void add_event_routes(Router& router, const Services& services);
+void add_audit_proof_routes(Router& router, const Services& services);
 void add_ops_routes(Router& router, const Services& services);
 void add_metrics_route(Router& router, const Services& services);
 void add_subscriber_routes(Router& router, const Services& services);

@@ -20,6 +20,10 @@
 #include "projections/product_cache.hpp"
 #include "projections/read_position.hpp"
 
+namespace catalog::merkle {
+class SigningKey;
+}  // namespace catalog::merkle
+
 namespace catalog::cluster {
 class NodeState;
 class Forwarder;
@@ -74,6 +78,9 @@ struct Services {
   SubscriberDesk subscribers;
   // TELEGRAM_WEBHOOK_SECRET; empty: POST /telegram/webhook answers 401.
   std::string webhook_secret;
+  // Signs tree heads; null on a cluster node without CATALOG_SIGNING_KEY_FILE (/audit/key and
+  // /audit/tree-head answer 503 naming it).
+  std::shared_ptr<const merkle::SigningKey> signing_key;
 };
 
 }  // namespace catalog::http
