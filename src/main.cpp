@@ -45,10 +45,13 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::cerr << "catalog: " << e.what() << "\n"
-              << "usage: catalog [serve|migrate|replay|verify|events|seed|copy-log] ... "
+              << "usage: catalog [serve|migrate|replay|verify|events|audit|seed|copy-log] ... "
                  "(see catalog --help)\n";
     return usage_error;
   }
+
+  // An auditor's client of a remote service: the local configuration is none of its business.
+  if (audit.check->parsed()) return catalog::app::run_audit_check(audit_options.check);
 
   catalog::app::Config config;
   bool serving = app.get_subcommands().empty() || serve->parsed();

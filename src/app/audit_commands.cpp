@@ -46,6 +46,9 @@ AuditCommands add_audit_commands(CLI::App& app, AuditOptions& o) {
   c.events->add_option("--after", o.after, "only events after this position")
       ->check(CLI::NonNegativeNumber);
   c.events->add_option("--stream", o.stream, "only this stream, e.g. product-1");
+  auto* audit = app.add_subcommand("audit", "an auditor's checks of a running service");
+  audit->require_subcommand(1);
+  c.check = add_audit_check_command(*audit, o.check);
   return c;
 }
 

@@ -1,4 +1,5 @@
-// The auditors' command line: `catalog replay`, `catalog verify`, `catalog events`.
+// The auditors' command line: `catalog replay`, `catalog verify`, `catalog events` on the
+// database, and `catalog audit check` against a running service.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -6,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "app/audit_check_command.hpp"
 #include "app/config.hpp"
 
 namespace catalog::app {
@@ -15,12 +17,14 @@ struct AuditOptions {
   std::optional<std::string> stream;       // events --stream
   std::optional<int64_t> digest_position;  // verify --position
   std::optional<std::string> digest_hash;  // verify --hash
+  AuditCheckOptions check;                 // audit check
 };
 
 struct AuditCommands {
   CLI::App* replay;
   CLI::App* verify;
   CLI::App* events;
+  CLI::App* check;  // audit check
 };
 
 AuditCommands add_audit_commands(CLI::App& app, AuditOptions& options);
