@@ -76,8 +76,7 @@ std::shared_ptr<const merkle::SigningKey> load_signing_key(const Config& config)
     return std::make_shared<const merkle::SigningKey>(
         merkle::SigningKey::read(*config.signing_key_file));
   if (config.postgres_url) {
-    spdlog::warn(
-        "CATALOG_SIGNING_KEY_FILE is not set: /audit/key and /audit/tree-head answer 503");
+    spdlog::warn("CATALOG_SIGNING_KEY_FILE is not set: /audit/key and /audit/tree-head answer 503");
     return nullptr;
   }
   auto path = merkle::default_signing_key_path(config.database_path);

@@ -15,7 +15,8 @@ void build_merkle_tree(Connection& db) {
   app::Progress progress("building the Merkle tree");
   int64_t added = merkle::SqliteTree(db).catch_up(std::ref(progress));
   if (added > 0)
-    spdlog::info("built the Merkle tree of {} logged events in {:.1f} s", added, progress.elapsed());
+    spdlog::info("built the Merkle tree of {} logged events in {:.1f} s", added,
+                 progress.elapsed());
 }
 
 }  // namespace

@@ -6,12 +6,12 @@
 
 #include "events/clock.hpp"
 #include "events/event_store.hpp"
-#include "merkle/signing_key.hpp"
-#include "merkle/sqlite_tree.hpp"
-#include "merkle/tree_head.hpp"
 #include "http/query_readers.hpp"
 #include "http/response.hpp"
 #include "http/routes.hpp"
+#include "merkle/signing_key.hpp"
+#include "merkle/sqlite_tree.hpp"
+#include "merkle/tree_head.hpp"
 
 namespace catalog::http {
 
@@ -35,18 +35,17 @@ std::optional<int64_t> read_size(const QueryParams& query, std::string_view name
   auto value = read_int(query, name, errors);
   if (!value) return last(query, name) ? std::nullopt : std::optional<int64_t>(head);
   if (*value < 1 || *value > head) {
-    errors.push_back(out_of_range(name, std::string(name) + " must be from 1 to the head of the log, " +
-                                            std::to_string(head) + "; it is " +
-                                            std::to_string(*value)));
+    errors.push_back(
+        out_of_range(name, std::string(name) + " must be from 1 to the head of the log, " +
+                               std::to_string(head) + "; it is " + std::to_string(*value)));
     return std::nullopt;
   }
   return value;
 }
 
 // A required position-like value in [1, upper]; `upper_name` says what bounds it.
-std::optional<int64_t> read_required(const QueryParams& query, std::string_view name,
-                                     int64_t upper, std::string_view upper_name,
-                                     FieldErrors& errors) {
+std::optional<int64_t> read_required(const QueryParams& query, std::string_view name, int64_t upper,
+                                     std::string_view upper_name, FieldErrors& errors) {
   if (!last(query, name)) {
     errors.push_back(missing(name));
     return std::nullopt;
@@ -55,9 +54,8 @@ std::optional<int64_t> read_required(const QueryParams& query, std::string_view 
   if (!value) return std::nullopt;
   if (*value < 1 || *value > upper) {
     errors.push_back(out_of_range(name, std::string(name) + " must be from 1 to " +
-                                            std::string(upper_name) + ", " +
-                                            std::to_string(upper) + "; it is " +
-                                            std::to_string(*value)));
+                                            std::string(upper_name) + ", " + std::to_string(upper) +
+                                            "; it is " + std::to_string(*value)));
     return std::nullopt;
   }
   return value;
@@ -65,7 +63,8 @@ std::optional<int64_t> read_required(const QueryParams& query, std::string_view 
 
 json hex_list(const std::vector<merkle::Hash>& hashes) {
   json out = json::array();
-  for (const auto& h : hashes) out.push_back(merkle::to_hex(h));
+  for (const auto& h : hashes)
+    out.push_back(merkle::to_hex(h));
   return out;
 }
 
@@ -126,11 +125,12 @@ void add_audit_proof_routes(Router& router, const Services& svc) {
         with_tree(svc, ctx.request, respond, [&](merkle::SqliteTree& tree, int64_t head) {
           FieldErrors errors;
           auto size = read_size(ctx.query, "tree_size", head, errors);
-          if (head == 0 && errors.empty())
-            errors.push_back(out_of_range("tree_size", "the log is empty: there is no tree yet"));
           if (!errors.empty()) return respond(validation_response(ctx.request, errors));
+          // An empty log has the empty tree (RFC 9162: MTH({}) = SHA-256 of nothing), so an
+          // auditor can pin the key and a first head before anything is written.
+          merkle::Hash root = *size == 0 ? merkle::sha256("") : merkle::root(tree.fetcher(), *size);
           merkle::SignedTreeHead signed_head{*size,
-                                             merkle::to_hex(merkle::root(tree.fetcher(), *size)),
+                                             merkle::to_hex(root),
                                              events::format_iso(events::now_millis()),
                                              svc.signing_key->key_id(),
                                              {}};
@@ -165,12 +165,11 @@ void add_audit_proof_routes(Router& router, const Services& svc) {
                      read_required(ctx.query, "position", size.value_or(head), "tree_size", errors);
                  if (!errors.empty()) return respond(validation_response(ctx.request, errors));
                  auto leaf = tree.fetch({{0, *position - 1}}).front();
-                 json body{
-                     {"position", *position},
-                     {"tree_size", *size},
-                     {"leaf_hash", merkle::to_hex(leaf)},
-                     {"audit_path",
-                      hex_list(merkle::inclusion_path(tree.fetcher(), *position - 1, *size))}};
+                 json body{{"position", *position},
+                           {"tree_size", *size},
+                           {"leaf_hash", merkle::to_hex(leaf)},
+                           {"audit_path", hex_list(merkle::inclusion_path(tree.fetcher(),
+                                                                          *position - 1, *size))}};
                  respond(json_response(ctx.request, status::ok, body.dump()));
                });
              });
@@ -194,11 +193,10 @@ void add_audit_proof_routes(Router& router, const Services& svc) {
                  auto first =
                      read_required(ctx.query, "first", second.value_or(head), "second", errors);
                  if (!errors.empty()) return respond(validation_response(ctx.request, errors));
-                 json body{
-                     {"first", *first},
-                     {"second", *second},
-                     {"consistency_path",
-                      hex_list(merkle::consistency_path(tree.fetcher(), *first, *second))}};
+                 json body{{"first", *first},
+                           {"second", *second},
+                           {"consistency_path",
+                            hex_list(merkle::consistency_path(tree.fetcher(), *first, *second))}};
                  respond(json_response(ctx.request, status::ok, body.dump()));
                });
              });

@@ -34,18 +34,18 @@ constexpr const char* key_id_example =
 }  // namespace
 
 json audit_proof_schemas() {
-  json key{
-      {"type", "object"},
-      {"required", {"algorithm", "public_key", "key_id"}},
-      {"properties",
-       {{"algorithm", {{"type", "string"}, {"enum", {"Ed25519"}}}},
-        {"public_key",
-         {{"type", "string"},
-          {"description", "PEM SubjectPublicKeyInfo"},
-          {"example",
-           "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n"
-           "-----END PUBLIC KEY-----\n"}}},
-        {"key_id", hex_hash("hex SHA-256 of the DER SubjectPublicKeyInfo", key_id_example)}}}};
+  json key{{"type", "object"},
+           {"required", {"algorithm", "public_key", "key_id"}},
+           {"properties",
+            {{"algorithm", {{"type", "string"}, {"enum", {"Ed25519"}}}},
+             {"public_key",
+              {{"type", "string"},
+               {"description", "PEM SubjectPublicKeyInfo"},
+               {"example",
+                "-----BEGIN PUBLIC "
+                "KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n"
+                "-----END PUBLIC KEY-----\n"}}},
+             {"key_id", hex_hash("hex SHA-256 of the DER SubjectPublicKeyInfo", key_id_example)}}}};
   json head{
       {"type", "object"},
       {"required", {"tree_size", "root_hash", "timestamp", "key_id", "signature"}},
@@ -53,10 +53,15 @@ json audit_proof_schemas() {
        "Signed over the UTF-8 bytes of "
        "\"catalog-tree-head-v1\\n{tree_size}\\n{root_hash}\\n{timestamp}\" (no trailing newline)"},
       {"properties",
-       {{"tree_size", size("Leaves covered: the last position of the log it covers", 4)},
-        {"root_hash",
-         hex_hash("RFC 9162 MTH of the first tree_size event hashes",
-                  "9b0e0c6c8b1b8f3e1b5c2f7b3e0d8d1a4f3c2b1a09f8e7d6c5b4a39281706f5e")},
+       {{"tree_size",
+         {{"type", "integer"},
+          {"minimum", 0},
+          {"description",
+           "Leaves covered: the last position of the log it covers (0 for an empty log, whose "
+           "root_hash is the SHA-256 of nothing)"},
+          {"example", 4}}},
+        {"root_hash", hex_hash("RFC 9162 MTH of the first tree_size event hashes",
+                               "9b0e0c6c8b1b8f3e1b5c2f7b3e0d8d1a4f3c2b1a09f8e7d6c5b4a39281706f5e")},
         {"timestamp",
          {{"type", "string"},
           {"format", "date-time"},
@@ -74,9 +79,8 @@ json audit_proof_schemas() {
       {"properties",
        {{"position", size("The event proven", 3)},
         {"tree_size", size("The tree it is proven in", 4)},
-        {"leaf_hash",
-         hex_hash("SHA-256(0x00 || the 32 bytes of the event's hash)",
-                  "2a2d6e2e4d0e2ce4a3b6e5d7f1c9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1")},
+        {"leaf_hash", hex_hash("SHA-256(0x00 || the 32 bytes of the event's hash)",
+                               "2a2d6e2e4d0e2ce4a3b6e5d7f1c9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1")},
         {"audit_path", hex_list("RFC 9162 §2.1.3: the sibling hashes, leaf side first")}}}};
   json consistency{
       {"type", "object"},

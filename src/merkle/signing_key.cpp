@@ -27,7 +27,9 @@ std::string bio_text(BIO* bio) {
   return std::string(data, static_cast<size_t>(size));
 }
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 EVP_PKEY* generate() {
   EVP_PKEY* key = nullptr;
@@ -50,7 +52,8 @@ void write_all(int fd, const std::string& text, const std::string& path) {
   while (done < text.size()) {
     ssize_t n = ::write(fd, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw SigningKeyError("cannot write the signing key file " + path + ": " + errno_text());
+    if (n <= 0)
+      throw SigningKeyError("cannot write the signing key file " + path + ": " + errno_text());
     done += static_cast<size_t>(n);
   }
 }
@@ -59,8 +62,8 @@ void write_all(int fd, const std::string& text, const std::string& path) {
 // existing path, so the first process to get there wins and the others read its key.
 void create_key_file(const std::string& path) {
   std::random_device random;
-  std::string temporary = path + ".tmp-" + std::to_string(::getpid()) + "-" +
-                          std::to_string(random());
+  std::string temporary =
+      path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(random());
   int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0)
     throw SigningKeyError("cannot create the signing key file " + path + ": " + errno_text());
@@ -133,9 +136,13 @@ SigningKey SigningKey::read_or_create(const std::string& path) {
   return read(path);
 }
 
-std::string SigningKey::public_pem() const { return public_pem_; }
+std::string SigningKey::public_pem() const {
+  return public_pem_;
+}
 
-std::string SigningKey::key_id() const { return key_id_; }
+std::string SigningKey::key_id() const {
+  return key_id_;
+}
 
 std::string SigningKey::sign_base64(std::string_view message) const {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);

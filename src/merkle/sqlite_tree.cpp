@@ -100,7 +100,8 @@ int64_t SqliteTree::catch_up(const std::function<void(int64_t, int64_t)>& progre
   int64_t total = head - from, done = 0;
   if (total == 0) return 0;
   if (progress) progress(0, total);
-  db::Reset rows(db_.cached("SELECT position, hash FROM events WHERE position > ? ORDER BY position"));
+  db::Reset rows(
+      db_.cached("SELECT position, hash FROM events WHERE position > ? ORDER BY position"));
   rows->bind(1, from);
   while (rows->step()) {
     if (rows->int64(0) != from + done + 1)
@@ -136,7 +137,8 @@ std::optional<TreeFault> SqliteTree::check(int64_t until,
       if (!kept)
         fault = TreeFault{position, "the Merkle tree lacks " + name(id)};
       else if (*kept != h)
-        fault = TreeFault{position, "the Merkle tree's " + name(id) + " is not the hash of its leaves"};
+        fault =
+            TreeFault{position, "the Merkle tree's " + name(id) + " is not the hash of its leaves"};
     });
     if (++done % progress_every == 0 && progress) progress(done, until);
   }

@@ -31,14 +31,18 @@ std::string_view bytes(const Hash& h) {
   return {reinterpret_cast<const char*>(h.data()), h.size()};
 }
 
-bool is_power_of_two(int64_t n) { return n > 0 && (n & (n - 1)) == 0; }
+bool is_power_of_two(int64_t n) {
+  return n > 0 && (n & (n - 1)) == 0;
+}
 
 // The largest power of two smaller than n (n >= 2): where RFC 9162 splits a tree.
 int64_t split_point(int64_t n) {
   return int64_t{1} << (std::bit_width(static_cast<uint64_t>(n - 1)) - 1);
 }
 
-int log2_exact(int64_t n) { return std::countr_zero(static_cast<uint64_t>(n)); }
+int log2_exact(int64_t n) {
+  return std::countr_zero(static_cast<uint64_t>(n));
+}
 
 // Answers node requests in two passes over the same computation: the first only records the
 // ids (returning placeholders), the second returns the fetched hashes in the same order.
@@ -114,9 +118,13 @@ void subproof(Nodes& nodes, int64_t m, int64_t start, int64_t size, bool whole,
 
 }  // namespace
 
-Hash sha256(std::string_view data) { return digest({data}); }
+Hash sha256(std::string_view data) {
+  return digest({data});
+}
 
-Hash leaf_hash(const Hash& entry) { return digest({std::string_view("\0", 1), bytes(entry)}); }
+Hash leaf_hash(const Hash& entry) {
+  return digest({std::string_view("\0", 1), bytes(entry)});
+}
 
 Hash node_hash(const Hash& left, const Hash& right) {
   return digest({std::string_view("\1", 1), bytes(left), bytes(right)});
@@ -216,8 +224,8 @@ Hash Frontier::root() const {
   return r;
 }
 
-bool verify_inclusion(int64_t index, int64_t size, const Hash& leaf,
-                      const std::vector<Hash>& path, const Hash& root) {
+bool verify_inclusion(int64_t index, int64_t size, const Hash& leaf, const std::vector<Hash>& path,
+                      const Hash& root) {
   if (index < 0 || index >= size) return false;
   int64_t fn = index, sn = size - 1;
   Hash r = leaf;

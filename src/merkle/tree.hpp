@@ -76,8 +76,8 @@ class Frontier {
 };
 
 // An auditor's checks (RFC 9162 §2.1.3.2 and §2.1.4.2), trusting nothing but the hashes.
-bool verify_inclusion(int64_t index, int64_t size, const Hash& leaf,
-                      const std::vector<Hash>& path, const Hash& root);
+bool verify_inclusion(int64_t index, int64_t size, const Hash& leaf, const std::vector<Hash>& path,
+                      const Hash& root);
 bool verify_consistency(int64_t first, int64_t second, const std::vector<Hash>& path,
                         const Hash& first_root, const Hash& second_root);
 

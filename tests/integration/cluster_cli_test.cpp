@@ -266,12 +266,12 @@ TEST_CASE("catalog migrate upgrades, shows and downgrades a PostgreSQL database"
 
   auto up = catalog_ok(dir.path(), {"migrate", "upgrade"}, env);
   CHECK(lines_of(up.out) ==
-        std::vector<std::string>{
-            "upgrade 0001 event_log", "upgrade 0002 read_model", "upgrade 0003 notifier",
-            "upgrade 0004 product_search", "upgrade 0005 search_by_projection",
-            "upgrade 0006 prices_in_memory", "upgrade 0007 names_in_memory",
-            "upgrade 0008 idempotency", "upgrade 0009 cluster", "upgrade 0010 subscribers",
-            "upgrade 0011 merkle_tree"});
+        std::vector<std::string>{"upgrade 0001 event_log", "upgrade 0002 read_model",
+                                 "upgrade 0003 notifier", "upgrade 0004 product_search",
+                                 "upgrade 0005 search_by_projection",
+                                 "upgrade 0006 prices_in_memory", "upgrade 0007 names_in_memory",
+                                 "upgrade 0008 idempotency", "upgrade 0009 cluster",
+                                 "upgrade 0010 subscribers", "upgrade 0011 merkle_tree"});
   CHECK(pg.sql("SELECT string_agg(revision || ' ' || name, ',' ORDER BY revision) FROM "
                "schema_migrations") ==
         "1 event_log,2 read_model,3 notifier,4 product_search,5 search_by_projection,"
