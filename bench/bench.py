@@ -115,14 +115,16 @@ def seed(base, products):
     load = subprocess.Popen(["wrk", "-t1", "-c32", "-d36000s", "--timeout", "30s", "-s",
                              os.path.join(LUA, "seed.lua"), base], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    have, unchanged = -1, 0
-    while load.poll() is None and unchanged < 4:
-        time.sleep(0.5)
-        now = total_products(base)
-        unchanged = unchanged + 1 if now == have else 0
-        have = now
-    load.terminate()
-    load.wait()
+    try:
+        have, unchanged = -1, 0
+        while load.poll() is None and unchanged < 4:
+            time.sleep(0.5)
+            now = total_products(base)
+            unchanged = unchanged + 1 if now == have else 0
+            have = now
+    finally:  # an interrupted seeding must not leave wrk at a server that is gone
+        load.terminate()
+        load.wait()
     while have < products:
         have += 1
         post(base, "/products/", {"name": f"seeded product {have}", "price_shmeckles": 10.5,

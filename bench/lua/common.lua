@@ -60,3 +60,18 @@ function mixed_request()
   if r <= 95 then return post_product() end
   return put_product()
 end
+
+-- The audit proofs (bench/proofs.py): a size uniform over the log's BENCH_EVENTS events, and
+-- a position (or an earlier size) uniform within it, so every path length is asked for.
+log_events = tonumber(os.getenv("BENCH_EVENTS") or "10000")
+function inclusion_proof()
+  local size = math.random(1, log_events)
+  return wrk.format("GET", "/audit/proof/inclusion?position=" .. math.random(1, size) ..
+    "&tree_size=" .. size)
+end
+
+function consistency_proof()
+  local second = math.random(1, log_events)
+  return wrk.format("GET", "/audit/proof/consistency?first=" .. math.random(1, second) ..
+    "&second=" .. second)
+end
