@@ -127,8 +127,11 @@ int serve(const Config& config) {
     // Before anything slow: a second node started with this URL stops here.
     cluster.watcher = std::make_unique<cluster::Watcher>(*config.postgres_url, *cluster.node);
   }
+  // A configured key is read before the database is touched, so a bad file changes nothing;
+  // the default one lives beside the database, once it exists.
+  auto signing_key = config.signing_key_file ? load_signing_key(config) : nullptr;
   prepare_database(config);
-  auto signing_key = load_signing_key(config);
+  if (!config.signing_key_file) signing_key = load_signing_key(config);
   // A node far behind the log copies it in one pass first.
   std::shared_ptr<cluster::CaughtUp> caught_up;
   if (cluster.node) {
