@@ -25,6 +25,7 @@
 #include "db/sqlite.hpp"
 #include "events/clock.hpp"
 #include "events/event_store.hpp"
+#include "merkle/node_cache.hpp"
 #include "merkle/signing_key.hpp"
 #include "merkle/sqlite_tree.hpp"
 #include "merkle/tree.hpp"
@@ -67,9 +68,12 @@ nlohmann::json hex_list(const std::vector<merkle::Hash>& hashes) {
 // The handlers' bodies, as src/http/audit_proof_routes.cpp builds them. Each returns the
 // number of hashes of its path (a tree head: the nodes its root combines), so the output can
 // say how long the proofs were.
+// The service keeps one for the whole process (src/app/serve.cpp).
+merkle::NodeCache upper_levels;
+
 size_t inclusion(db::Connection& db, const Pair& p, std::string& body) {
   events::EventStore(db).head();
-  merkle::SqliteTree tree(db);
+  merkle::SqliteTree tree(db, &upper_levels);
   auto leaf = tree.fetch({{0, p.low - 1}}).front();
   auto path = merkle::inclusion_path(tree.fetcher(), p.low - 1, p.high);
   body = nlohmann::json{{"position", p.low},
@@ -82,7 +86,7 @@ size_t inclusion(db::Connection& db, const Pair& p, std::string& body) {
 
 size_t consistency(db::Connection& db, const Pair& p, std::string& body) {
   events::EventStore(db).head();
-  merkle::SqliteTree tree(db);
+  merkle::SqliteTree tree(db, &upper_levels);
   auto path = merkle::consistency_path(tree.fetcher(), p.low, p.high);
   body = nlohmann::json{{"first", p.low}, {"second", p.high}, {"consistency_path", hex_list(path)}}
              .dump();
@@ -92,7 +96,7 @@ size_t consistency(db::Connection& db, const Pair& p, std::string& body) {
 size_t tree_head(db::Connection& db, const merkle::SigningKey& key, const Pair& p,
                  std::string& body) {
   events::EventStore(db).head();
-  merkle::SqliteTree tree(db);
+  merkle::SqliteTree tree(db, &upper_levels);
   merkle::SignedTreeHead head{p.high,
                               merkle::to_hex(merkle::root(tree.fetcher(), p.high)),
                               events::format_iso(events::now_millis()),

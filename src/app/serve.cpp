@@ -23,6 +23,7 @@
 #include "db/thread_connections.hpp"
 #include "http/routes.hpp"
 #include "http/server.hpp"
+#include "merkle/node_cache.hpp"
 #include "merkle/signing_key.hpp"
 #include "pg/connection.hpp"
 
@@ -204,6 +205,7 @@ int serve(const Config& config) {
   if (services.notifications) services.subscribers = subscriber_desk(runtime.notifier());
   services.webhook_secret = config.telegram_webhook_secret.value_or("");
   services.signing_key = signing_key;
+  services.tree_nodes = std::make_shared<merkle::NodeCache>();
   services.connections = connections.get();
 
   int io_threads = std::max(1u, std::thread::hardware_concurrency());

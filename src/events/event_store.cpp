@@ -53,7 +53,10 @@ void EventStore::append(const RecordedEvent& e) {
       .bind(7, e.hash);
   s.step();
   // In the same transaction as the event, so tree and log never disagree.
-  merkle::SqliteTree(db_).add_leaf(e.position, e.hash);
+  if (tree_edge_)
+    merkle::SqliteTree(db_).add_leaf(*tree_edge_, e.position, e.hash);
+  else
+    merkle::SqliteTree(db_).add_leaf(e.position, e.hash);
 }
 
 std::vector<RecordedEvent> EventStore::read_after(int64_t after, int64_t limit) {

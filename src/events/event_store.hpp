@@ -4,12 +4,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "db/sqlite.hpp"
 #include "events/recorded_event.hpp"
+#include "merkle/tree.hpp"
 
 namespace catalog::events {
 
@@ -20,7 +22,10 @@ struct Head {
 
 class EventStore {
  public:
-  explicit EventStore(db::Connection& db) : db_(db) {}
+  // With `tree_edge`, appends keep the Merkle tree's right edge there instead of reading the
+  // nodes they complete back from the database (the writer keeps one across its batches).
+  explicit EventStore(db::Connection& db, std::optional<merkle::Frontier>* tree_edge = nullptr)
+      : db_(db), tree_edge_(tree_edge) {}
 
   Head head();
   // Inserts one event; its position, version and hash must already be the next ones
@@ -40,6 +45,7 @@ class EventStore {
 
  private:
   db::Connection& db_;
+  std::optional<merkle::Frontier>* tree_edge_;
 };
 
 }  // namespace catalog::events

@@ -83,7 +83,7 @@ void with_tree(const Services& svc, const Request& req, Respond& respond, Answer
   try {
     auto& db = svc.reads->get();
     int64_t head = events::EventStore(db).head().position;
-    merkle::SqliteTree tree(db);
+    merkle::SqliteTree tree(db, svc.tree_nodes.get());
     answer(tree, head);
   } catch (const std::exception& ex) {
     respond(error_response(req, status::service_unavailable,

@@ -22,6 +22,7 @@
 
 namespace catalog::merkle {
 class SigningKey;
+class NodeCache;
 }  // namespace catalog::merkle
 
 namespace catalog::cluster {
@@ -81,6 +82,8 @@ struct Services {
   // Signs tree heads; null on a cluster node without CATALOG_SIGNING_KEY_FILE (/audit/key and
   // /audit/tree-head answer 503 naming it).
   std::shared_ptr<const merkle::SigningKey> signing_key;
+  // The tree's upper levels, read once for the proofs; null: every node from the database.
+  std::shared_ptr<merkle::NodeCache> tree_nodes;
 };
 
 }  // namespace catalog::http

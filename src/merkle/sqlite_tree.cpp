@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "merkle/node_cache.hpp"
+
 namespace catalog::merkle {
 
 namespace {
@@ -21,9 +23,15 @@ constexpr int64_t progress_every = 65536;
 
 }  // namespace
 
-std::optional<Hash> SqliteTree::stored(int level, int64_t index) {
-  db::Reset s(db_.cached("SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?"));
-  s->bind(1, level).bind(2, index);
+int64_t node_seq(const NodeId& id) {
+  // The leaf that completes the node is number (index + 1) << level; the nodes of all the
+  // leaves before it come first, then those this leaf completes, lowest level first.
+  return inner_node_count(((id.index + 1) << id.level) - 1) + id.level;
+}
+
+std::optional<Hash> SqliteTree::stored(const NodeId& id) {
+  db::Reset s(db_.cached("SELECT hash FROM merkle_nodes WHERE seq = ?"));
+  s->bind(1, node_seq(id));
   if (!s->step()) return std::nullopt;
   return to_hash(s->blob_view(0));
 }
@@ -37,8 +45,8 @@ Hash SqliteTree::leaf_at(int64_t position) {
 }
 
 void SqliteTree::insert(const NodeId& id, const Hash& h) {
-  db::Reset s(db_.cached("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)"));
-  s->bind(1, id.level).bind(2, id.index).bind_blob(3, h.data(), h.size());
+  db::Reset s(db_.cached("INSERT INTO merkle_nodes (seq, hash) VALUES (?, ?)"));
+  s->bind(1, node_seq(id)).bind_blob(2, h.data(), h.size());
   s->step();
 }
 
@@ -50,7 +58,7 @@ std::vector<Hash> SqliteTree::fetch(const std::vector<NodeId>& ids) {
       out.push_back(leaf_at(id.index + 1));
       continue;
     }
-    auto h = stored(id.level, id.index);
+    auto h = cache_ && id.level >= NodeCache::lowest_level ? cache_->get(*this, id) : stored(id);
     if (!h) throw std::runtime_error("the Merkle tree lacks " + name(id));
     out.push_back(*h);
   }
@@ -65,7 +73,7 @@ void SqliteTree::add_leaf(int64_t position, std::string_view event_hash) {
     if (level == 0) {
       left = leaf_at(index);  // the leaf at index - 1 is the event at position index
     } else {
-      auto h = stored(level, index - 1);
+      auto h = stored({level, index - 1});
       if (!h)
         throw std::runtime_error("the Merkle tree lacks " + name({level, index - 1}) +
                                  ", beside the event at position " + std::to_string(position));
@@ -77,10 +85,32 @@ void SqliteTree::add_leaf(int64_t position, std::string_view event_hash) {
   }
 }
 
+void SqliteTree::add_leaf(std::optional<Frontier>& edge, int64_t position,
+                          std::string_view event_hash) {
+  if (!edge || edge->size() != position - 1)
+    edge.emplace(position - 1, fetch(decomposition(position - 1)));
+  edge->push(leaf_hash(from_hex(event_hash)),
+             [this](const NodeId& id, const Hash& h) { insert(id, h); });
+}
+
 int64_t SqliteTree::built_size() {
-  db::Reset s(db_.cached("SELECT max(idx) FROM merkle_nodes WHERE level = 1"));
+  db::Reset s(db_.cached("SELECT coalesce(max(seq), 0) FROM merkle_nodes"));
   s->step();
-  return s->is_null(0) ? 0 : 2 * (s->int64(0) + 1);
+  int64_t nodes = s->int64(0);
+  // The smallest size with that many nodes (sizes 2k and 2k + 1 have as many); nodes grow
+  // with the size, so a binary search finds it.
+  int64_t low = 0, high = 2 * nodes + 2;
+  while (low < high) {
+    int64_t mid = low + (high - low) / 2;
+    if (inner_node_count(mid) < nodes)
+      low = mid + 1;
+    else
+      high = mid;
+  }
+  if (inner_node_count(low) != nodes)
+    throw std::runtime_error("the Merkle tree's last node, " + std::to_string(nodes) +
+                             ", ends no leaf: the tree is damaged");
+  return low;
 }
 
 int64_t SqliteTree::catch_up(const std::function<void(int64_t, int64_t)>& progress) {
@@ -133,7 +163,7 @@ std::optional<TreeFault> SqliteTree::check(int64_t until,
     }
     frontier.push(leaf, [&](const NodeId& id, const Hash& h) {
       if (fault) return;
-      auto kept = stored(id.level, id.index);
+      auto kept = stored(id);
       if (!kept)
         fault = TreeFault{position, "the Merkle tree lacks " + name(id)};
       else if (*kept != h)

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "db/sqlite.hpp"
+#include "merkle/sqlite_tree.hpp"
 #include "support/http_client.hpp"
 #include "support/launched_catalog.hpp"
 #include "support/log_fixtures.hpp"
@@ -1347,10 +1348,10 @@ TEST_CASE("a Merkle tree node changed by hand fails verify, naming the position"
   {
     Intruder intruder(db);
     intruder.db().exec("DROP TRIGGER merkle_nodes_append_only_update");
-    catalog::db::Statement change(
-        intruder.db(),
-        "UPDATE merkle_nodes SET hash = randomblob(32) WHERE level = ?1 AND idx = ?2");
-    change.bind(1, level).bind(2, index).run();
+    // Nodes are numbered in the order they are written (schema/0011_merkle_tree.up.sql).
+    catalog::db::Statement change(intruder.db(),
+                                  "UPDATE merkle_nodes SET hash = randomblob(32) WHERE seq = ?1");
+    change.bind(1, catalog::merkle::node_seq({level, index})).run();
     REQUIRE(intruder.db().changes() == 1);
   }
 

@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "db/sqlite.hpp"
 #include "events/event_store.hpp"
 #include "events/hash_chain.hpp"
+#include "merkle/node_cache.hpp"
 
 namespace {
 
@@ -77,12 +79,14 @@ class Log {
       r.recorded_at = 1764000000000 + r.position;
       r.hash = events::chain_hash(previous_, r);
       db::Transaction txn(db_);
-      events::EventStore(db_).append(r);
+      events::EventStore(db_, edge_).append(r);
       txn.commit();
       previous_ = r.hash;
       entries_.push_back(raw(r.hash));
     }
   }
+  // Appends keep the tree's right edge here, as the writer does.
+  void keep_edge(std::optional<catalog::merkle::Frontier>* edge) { edge_ = edge; }
   std::string expected_root(size_t size) const { return mth(entries_, 0, size); }
   int64_t size() const { return static_cast<int64_t>(entries_.size()); }
   db::Connection& db() { return db_; }
@@ -104,6 +108,7 @@ class Log {
   db::Connection db_;
   std::string previous_{events::genesis_hash};
   std::vector<std::string> entries_;
+  std::optional<catalog::merkle::Frontier>* edge_ = nullptr;
 };
 
 }  // namespace
@@ -126,8 +131,8 @@ TEST_CASE("a log without its tree, or with part of it, is completed from where i
   log.unguard();
   for (int64_t kept : {0, 1, 2, 5, 32, 33, 64, 76, 77}) {
     INFO("nodes kept for the first " << kept << " events");
-    db::Statement drop(log.db(), "DELETE FROM merkle_nodes WHERE (idx + 1) << level > ?");
-    drop.bind(1, kept);
+    db::Statement drop(log.db(), "DELETE FROM merkle_nodes WHERE seq > ?");
+    drop.bind(1, catalog::merkle::inner_node_count(kept));
     drop.step();
     REQUIRE(SqliteTree(log.db()).catch_up() == log.size() - (kept / 2) * 2);
     SqliteTree tree(log.db());
@@ -158,21 +163,25 @@ TEST_CASE("check names the first event whose node is wrong, missing, or one node
   log.unguard();
   SECTION("a changed node") {
     // level 2, index 1: leaves 4..7, completed by the event at position 8
-    log.db().exec("UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 2 AND idx = 1");
+    db::Statement change(log.db(), "UPDATE merkle_nodes SET hash = zeroblob(32) WHERE seq = ?");
+    change.bind(1, catalog::merkle::node_seq({2, 1}));
+    change.step();
     auto fault = SqliteTree(log.db()).check(20);
     REQUIRE(fault);
     CHECK(fault->position == 8);
     CHECK_THAT(fault->what, Catch::Contains("node 2/1") && Catch::Contains("not the hash"));
   }
   SECTION("a missing node") {
-    log.db().exec("DELETE FROM merkle_nodes WHERE level = 1 AND idx = 5");
+    db::Statement drop(log.db(), "DELETE FROM merkle_nodes WHERE seq = ?");
+    drop.bind(1, catalog::merkle::node_seq({1, 5}));
+    drop.step();
     auto fault = SqliteTree(log.db()).check(20);
     REQUIRE(fault);
     CHECK(fault->position == 12);
     CHECK_THAT(fault->what, Catch::Contains("lacks"));
   }
   SECTION("a node no event completes") {
-    log.db().exec("INSERT INTO merkle_nodes (level, idx, hash) VALUES (1, 99, zeroblob(32))");
+    log.db().exec("INSERT INTO merkle_nodes (seq, hash) VALUES (99, zeroblob(32))");
     auto fault = SqliteTree(log.db()).check(20);
     REQUIRE(fault);
     CHECK_THAT(fault->what, Catch::Contains("holds 19 nodes where 20 events make 18"));
@@ -193,6 +202,16 @@ TEST_CASE("check names the first event whose node is wrong, missing, or one node
   }
 }
 
+TEST_CASE("nodes are numbered in the order they are written") {
+  std::vector<catalog::merkle::NodeId> written;
+  catalog::merkle::Frontier frontier;
+  for (int leaf = 0; leaf < 300; ++leaf)
+    frontier.push(Hash{},
+                  [&](const catalog::merkle::NodeId& id, const Hash&) { written.push_back(id); });
+  for (size_t i = 0; i < written.size(); ++i)
+    REQUIRE(catalog::merkle::node_seq(written[i]) == static_cast<int64_t>(i) + 1);
+}
+
 TEST_CASE("the stored tree refuses UPDATE and DELETE") {
   Log log;
   log.append(4);
@@ -200,4 +219,44 @@ TEST_CASE("the stored tree refuses UPDATE and DELETE") {
                     Catch::Contains("append-only"));
   CHECK_THROWS_WITH(log.db().exec("DELETE FROM merkle_nodes"), Catch::Contains("append-only"));
   CHECK(log.nodes() == 3);
+}
+
+TEST_CASE("the upper levels kept in memory give the stored hashes, and follow the tree's growth") {
+  Log log;
+  catalog::merkle::NodeCache cache;
+  log.append(100);
+  for (int n = 100; n <= 300; n += 100) {
+    if (n > 100) log.append(100);
+    SqliteTree cached(log.db(), &cache), plain(log.db());
+    for (int64_t size = 1; size <= n; size += 7) {
+      REQUIRE(bytes(catalog::merkle::root(cached.fetcher(), size)) == log.expected_root(size));
+      REQUIRE(catalog::merkle::inclusion_path(cached.fetcher(), size / 2, size) ==
+              catalog::merkle::inclusion_path(plain.fetcher(), size / 2, size));
+    }
+  }
+  // 300 events hold nodes of level 5 (32 leaves) 0..8; the 10th is not written yet.
+  SqliteTree tree(log.db());
+  CHECK(cache.get(tree, {5, 8}) == tree.stored({5, 8}));
+  CHECK_FALSE(cache.get(tree, {5, 9}).has_value());
+  log.append(20);
+  CHECK(cache.get(tree, {5, 9}) == tree.stored({5, 9}));
+  CHECK(cache.get(tree, {5, 9}).has_value());
+  CHECK_THROWS_AS(cache.get(tree, {4, 0}), std::logic_error);
+}
+
+TEST_CASE("a kept right edge writes the same nodes without reading, and is read again when stale") {
+  Log log;
+  std::optional<catalog::merkle::Frontier> edge;
+  log.keep_edge(&edge);
+  log.append(99);
+  edge.reset();  // as after a failed append: read again from the database
+  log.append(21);
+  edge.emplace();  // the edge of another size: read again
+  log.append(30);
+  REQUIRE(edge->size() == 150);
+  SqliteTree tree(log.db());
+  for (int64_t size = 1; size <= 150; ++size)
+    REQUIRE(bytes(catalog::merkle::root(tree.fetcher(), size)) == log.expected_root(size));
+  CHECK(bytes(edge->root()) == log.expected_root(150));
+  CHECK_FALSE(tree.check(150).has_value());
 }

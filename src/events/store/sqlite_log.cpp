@@ -5,7 +5,10 @@ namespace catalog::events::store {
 void SqliteLog::append(const Head& expected, const std::vector<RecordedEvent>& events,
                        const std::vector<KeptAnswer>& answers) {
   auto& db = writer_.get();
-  EventStore store(db);
+  // Whatever fails below rolls the transaction back, and the edge with it.
+  auto edge = std::move(tree_edge_);
+  tree_edge_.reset();
+  EventStore store(db, &edge);
   db::Transaction txn(db);
   Head head = store.head();
   if (head.position != expected.position || head.hash != expected.hash)
@@ -33,6 +36,7 @@ void SqliteLog::append(const Head& expected, const std::vector<RecordedEvent>& e
     }
   }
   txn.commit();
+  tree_edge_ = std::move(edge);
 }
 
 std::vector<KeptAnswer> SqliteLog::find_answers(const std::vector<std::string>& keys) {

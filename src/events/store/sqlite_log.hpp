@@ -3,10 +3,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "db/writer.hpp"
 #include "events/store/event_log.hpp"
+#include "merkle/tree.hpp"
 
 namespace catalog::events::store {
 
@@ -30,6 +32,9 @@ class SqliteLog : public EventLog {
 
  private:
   db::Writer writer_;
+  // The right edge of the Merkle tree after the last committed append, so that appending
+  // reads nothing back; emptied when an append fails, and read again from the database.
+  std::optional<merkle::Frontier> tree_edge_;
 };
 
 }  // namespace catalog::events::store
