@@ -72,6 +72,7 @@ nlohmann::json hex_list(const std::vector<merkle::Hash>& hashes) {
 merkle::NodeCache upper_levels;
 
 size_t inclusion(db::Connection& db, const Pair& p, std::string& body) {
+  db::Transaction snapshot(db, db::Transaction::Kind::deferred);
   events::EventStore(db).head();
   merkle::SqliteTree tree(db, &upper_levels);
   auto leaf = tree.fetch({{0, p.low - 1}}).front();
@@ -81,20 +82,24 @@ size_t inclusion(db::Connection& db, const Pair& p, std::string& body) {
                         {"leaf_hash", merkle::to_hex(leaf)},
                         {"audit_path", hex_list(path)}}
              .dump();
+  snapshot.commit();
   return path.size();
 }
 
 size_t consistency(db::Connection& db, const Pair& p, std::string& body) {
+  db::Transaction snapshot(db, db::Transaction::Kind::deferred);
   events::EventStore(db).head();
   merkle::SqliteTree tree(db, &upper_levels);
   auto path = merkle::consistency_path(tree.fetcher(), p.low, p.high);
   body = nlohmann::json{{"first", p.low}, {"second", p.high}, {"consistency_path", hex_list(path)}}
              .dump();
+  snapshot.commit();
   return path.size();
 }
 
 size_t tree_head(db::Connection& db, const merkle::SigningKey& key, const Pair& p,
                  std::string& body) {
+  db::Transaction snapshot(db, db::Transaction::Kind::deferred);
   events::EventStore(db).head();
   merkle::SqliteTree tree(db, &upper_levels);
   merkle::SignedTreeHead head{p.high,
@@ -109,6 +114,7 @@ size_t tree_head(db::Connection& db, const merkle::SigningKey& key, const Pair& 
                         {"key_id", head.key_id},
                         {"signature", head.signature}}
              .dump();
+  snapshot.commit();
   return merkle::decomposition(p.high).size();
 }
 

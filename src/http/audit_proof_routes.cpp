@@ -77,14 +77,19 @@ bool require_key(const Services& svc, const Request& req, Respond& respond) {
   return false;
 }
 
-// Reads the head and answers; a damaged tree (a node missing) is a 503 that says so.
+// Reads the head and the nodes of the answer in one read transaction: a consistent view,
+// and one lock of the database file instead of one per statement (a third of a proof's time
+// went to those). A damaged tree (a node missing) is a 503 that says so.
 template <class Answer>
 void with_tree(const Services& svc, const Request& req, Respond& respond, Answer answer) {
   try {
     auto& db = svc.reads->get();
+    db::Transaction snapshot(db, db::Transaction::Kind::deferred);
     int64_t head = events::EventStore(db).head().position;
     merkle::SqliteTree tree(db, svc.tree_nodes.get());
-    answer(tree, head);
+    Response answered = answer(tree, head);
+    snapshot.commit();
+    respond(std::move(answered));
   } catch (const std::exception& ex) {
     respond(error_response(req, status::service_unavailable,
                            std::string("the Merkle tree could not be read: ") + ex.what()));
@@ -122,84 +127,90 @@ void add_audit_proof_routes(Router& router, const Services& svc) {
           .fails({422, 503}),
       [svc](RouteContext& ctx, Respond respond) {
         if (!require_key(svc, ctx.request, respond)) return;
-        with_tree(svc, ctx.request, respond, [&](merkle::SqliteTree& tree, int64_t head) {
-          FieldErrors errors;
-          auto size = read_size(ctx.query, "tree_size", head, errors);
-          if (!errors.empty()) return respond(validation_response(ctx.request, errors));
-          // An empty log has the empty tree (RFC 9162: MTH({}) = SHA-256 of nothing), so an
-          // auditor can pin the key and a first head before anything is written.
-          merkle::Hash root = *size == 0 ? merkle::sha256("") : merkle::root(tree.fetcher(), *size);
-          merkle::SignedTreeHead signed_head{*size,
-                                             merkle::to_hex(root),
-                                             events::format_iso(events::now_millis()),
-                                             svc.signing_key->key_id(),
-                                             {}};
-          signed_head.signature =
-              svc.signing_key->sign_base64(merkle::tree_head_message(signed_head));
-          json body{{"tree_size", signed_head.tree_size},
-                    {"root_hash", signed_head.root_hash},
-                    {"timestamp", signed_head.timestamp},
-                    {"key_id", signed_head.key_id},
-                    {"signature", signed_head.signature}};
-          respond(json_response(ctx.request, status::ok, body.dump()));
-        });
+        with_tree(svc, ctx.request, respond,
+                  [&](merkle::SqliteTree& tree, int64_t head) -> Response {
+                    FieldErrors errors;
+                    auto size = read_size(ctx.query, "tree_size", head, errors);
+                    if (!errors.empty()) return validation_response(ctx.request, errors);
+                    // An empty log has the empty tree (RFC 9162: MTH({}) = SHA-256 of nothing), so
+                    // an auditor can pin the key and a first head before anything is written.
+                    merkle::Hash root =
+                        *size == 0 ? merkle::sha256("") : merkle::root(tree.fetcher(), *size);
+                    merkle::SignedTreeHead signed_head{*size,
+                                                       merkle::to_hex(root),
+                                                       events::format_iso(events::now_millis()),
+                                                       svc.signing_key->key_id(),
+                                                       {}};
+                    signed_head.signature =
+                        svc.signing_key->sign_base64(merkle::tree_head_message(signed_head));
+                    json body{{"tree_size", signed_head.tree_size},
+                              {"root_hash", signed_head.root_hash},
+                              {"timestamp", signed_head.timestamp},
+                              {"key_id", signed_head.key_id},
+                              {"signature", signed_head.signature}};
+                    return json_response(ctx.request, status::ok, body.dump());
+                  });
       });
 
-  router.add(verb::get, "/audit/proof/inclusion",
-             OperationDoc("proofs", "Prove an event is in the tree")
-                 .describe("RFC 9162 §2.1.3: the audit path of the event at position in the "
-                           "tree of tree_size leaves.")
-                 .param(ParamDoc{"position",
-                                 "query",
-                                 {{"type", "integer"}, {"minimum", 1}},
-                                 "The event's position",
-                                 true})
-                 .param(size_param("tree_size", "The tree's size (default: the whole log)"))
-                 .returns(200, "The audit path", "InclusionProof")
-                 .fails({422, 503}),
-             [svc](RouteContext& ctx, Respond respond) {
-               with_tree(svc, ctx.request, respond, [&](merkle::SqliteTree& tree, int64_t head) {
-                 FieldErrors errors;
-                 auto size = read_size(ctx.query, "tree_size", head, errors);
-                 auto position =
-                     read_required(ctx.query, "position", size.value_or(head), "tree_size", errors);
-                 if (!errors.empty()) return respond(validation_response(ctx.request, errors));
-                 auto leaf = tree.fetch({{0, *position - 1}}).front();
-                 json body{{"position", *position},
-                           {"tree_size", *size},
-                           {"leaf_hash", merkle::to_hex(leaf)},
-                           {"audit_path", hex_list(merkle::inclusion_path(tree.fetcher(),
-                                                                          *position - 1, *size))}};
-                 respond(json_response(ctx.request, status::ok, body.dump()));
-               });
-             });
+  router.add(
+      verb::get, "/audit/proof/inclusion",
+      OperationDoc("proofs", "Prove an event is in the tree")
+          .describe("RFC 9162 §2.1.3: the audit path of the event at position in the "
+                    "tree of tree_size leaves.")
+          .param(ParamDoc{"position",
+                          "query",
+                          {{"type", "integer"}, {"minimum", 1}},
+                          "The event's position",
+                          true})
+          .param(size_param("tree_size", "The tree's size (default: the whole log)"))
+          .returns(200, "The audit path", "InclusionProof")
+          .fails({422, 503}),
+      [svc](RouteContext& ctx, Respond respond) {
+        with_tree(
+            svc, ctx.request, respond, [&](merkle::SqliteTree& tree, int64_t head) -> Response {
+              FieldErrors errors;
+              auto size = read_size(ctx.query, "tree_size", head, errors);
+              auto position =
+                  read_required(ctx.query, "position", size.value_or(head), "tree_size", errors);
+              if (!errors.empty()) return validation_response(ctx.request, errors);
+              auto leaf = tree.fetch({{0, *position - 1}}).front();
+              json body{{"position", *position},
+                        {"tree_size", *size},
+                        {"leaf_hash", merkle::to_hex(leaf)},
+                        {"audit_path",
+                         hex_list(merkle::inclusion_path(tree.fetcher(), *position - 1, *size))}};
+              return json_response(ctx.request, status::ok, body.dump());
+            });
+      });
 
-  router.add(verb::get, "/audit/proof/consistency",
-             OperationDoc("proofs", "Prove a later tree extends an earlier one")
-                 .describe("RFC 9162 §2.1.4: the consistency proof from the tree of first "
-                           "leaves to the tree of second leaves; empty when they are equal.")
-                 .param(ParamDoc{"first",
-                                 "query",
-                                 {{"type", "integer"}, {"minimum", 1}},
-                                 "The older size, e.g. of a head kept earlier",
-                                 true})
-                 .param(size_param("second", "The newer size (default: the whole log)"))
-                 .returns(200, "The consistency path", "ConsistencyProof")
-                 .fails({422, 503}),
-             [svc](RouteContext& ctx, Respond respond) {
-               with_tree(svc, ctx.request, respond, [&](merkle::SqliteTree& tree, int64_t head) {
-                 FieldErrors errors;
-                 auto second = read_size(ctx.query, "second", head, errors);
-                 auto first =
-                     read_required(ctx.query, "first", second.value_or(head), "second", errors);
-                 if (!errors.empty()) return respond(validation_response(ctx.request, errors));
-                 json body{{"first", *first},
-                           {"second", *second},
-                           {"consistency_path",
-                            hex_list(merkle::consistency_path(tree.fetcher(), *first, *second))}};
-                 respond(json_response(ctx.request, status::ok, body.dump()));
-               });
-             });
+  router.add(
+      verb::get, "/audit/proof/consistency",
+      OperationDoc("proofs", "Prove a later tree extends an earlier one")
+          .describe("RFC 9162 §2.1.4: the consistency proof from the tree of first "
+                    "leaves to the tree of second leaves; empty when they are equal.")
+          .param(ParamDoc{"first",
+                          "query",
+                          {{"type", "integer"}, {"minimum", 1}},
+                          "The older size, e.g. of a head kept earlier",
+                          true})
+          .param(size_param("second", "The newer size (default: the whole log)"))
+          .returns(200, "The consistency path", "ConsistencyProof")
+          .fails({422, 503}),
+      [svc](RouteContext& ctx, Respond respond) {
+        with_tree(
+            svc, ctx.request, respond, [&](merkle::SqliteTree& tree, int64_t head) -> Response {
+              FieldErrors errors;
+              auto second = read_size(ctx.query, "second", head, errors);
+              auto first =
+                  read_required(ctx.query, "first", second.value_or(head), "second", errors);
+              if (!errors.empty()) return validation_response(ctx.request, errors);
+              json body{{"first", *first},
+                        {"second", *second},
+                        {"consistency_path",
+                         hex_list(merkle::consistency_path(tree.fetcher(), *first, *second))}};
+              return json_response(ctx.request, status::ok, body.dump());
+            });
+      });
 }
 
 }  // namespace catalog::http
