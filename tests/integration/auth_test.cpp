@@ -21,8 +21,9 @@ using nlohmann::json;
 namespace {
 
 struct Operation {
-  std::string method;  // upper case
-  std::string route;   // as /openapi.json names it, e.g. "/products/{id}"
+  std::string method;                       // upper case
+  std::string route;                        // as /openapi.json names it, e.g. "/products/{id}"
+  std::vector<std::string> required_query;  // e.g. position of /audit/proof/inclusion
 };
 
 std::string random_token() {
@@ -67,7 +68,10 @@ Operations operations(unsigned short port) {
   for (const auto& [route, methods] : doc["paths"].items()) {
     if (bot_route(route)) continue;
     for (const auto& [method, op] : methods.items()) {
-      Operation o{upper(method), route};
+      Operation o{upper(method), route, {}};
+      for (const auto& p : op.value("parameters", json::array()))
+        if (p.value("in", "") == "query" && p.value("required", false))
+          o.required_query.push_back(p["name"]);
       (op.contains("security") ? ops.secured : ops.open).push_back(o);
     }
   }
@@ -117,6 +121,9 @@ std::string target_of(const Operation& op, const World& world) {
   auto at = target.find("{id}");
   if (at != std::string::npos)
     target.replace(at, 4, std::to_string(world.id_in(collection_of(op.route))));
+  // 1 is a position and a tree size of any log the world has written to.
+  for (size_t i = 0; i < op.required_query.size(); ++i)
+    target += (i == 0 ? "?" : "&") + op.required_query[i] + "=1";
   return target;
 }
 

@@ -134,14 +134,15 @@ TEST_CASE("a log without its tree, or with part of it, is completed from where i
     db::Statement drop(log.db(), "DELETE FROM merkle_nodes WHERE seq > ?");
     drop.bind(1, catalog::merkle::inner_node_count(kept));
     drop.step();
-    REQUIRE(SqliteTree(log.db()).catch_up() == log.size() - (kept / 2) * 2);
+    // 76 and 77 events have as many nodes: the tree of the first 76 is already complete.
+    REQUIRE(SqliteTree(log.db()).catch_up() == (kept >= 76 ? 0 : log.size() - (kept / 2) * 2));
     SqliteTree tree(log.db());
     CHECK(bytes(catalog::merkle::root(tree.fetcher(), log.size())) ==
           log.expected_root(log.size()));
     CHECK_FALSE(tree.check(log.size()).has_value());
   }
-  // Again, with nothing to do: a few reads, no change.
-  CHECK(SqliteTree(log.db()).catch_up() == 1);  // the odd last event completes no node
+  // Again, with nothing to do: a few reads, no change, and nothing said (an odd log too).
+  CHECK(SqliteTree(log.db()).catch_up() == 0);
   CHECK(log.nodes() == catalog::merkle::inner_node_count(log.size()));
 }
 
