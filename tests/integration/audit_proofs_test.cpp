@@ -1,14 +1,14 @@
 // Proofs for auditors (API.md): the signing key and where it comes from, signed tree heads,
-// inclusion and consistency proofs checked by a verifier written here from RFC 9162 alone,
-// the 422s of the proof routes, `catalog audit check` holding a service to what it signed,
-// and `catalog verify` / GET /audit/verify finding a Merkle tree changed behind the service's
-// back. Nothing here calls the service's own Merkle code: every hash is recomputed.
+// inclusion and consistency proofs checked by the tests' own verifier, written from RFC 9162
+// alone (support/auditor.hpp), the 422s of the proof routes, `catalog audit check` holding a
+// service to what it signed, and `catalog verify` / GET /audit/verify finding a Merkle tree changed
+// behind the service's back. Nothing here calls the service's own Merkle code: every hash is
+// recomputed.
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -29,6 +29,7 @@
 
 #include "db/sqlite.hpp"
 #include "merkle/sqlite_tree.hpp"
+#include "support/auditor.hpp"
 #include "support/http_client.hpp"
 #include "support/launched_catalog.hpp"
 #include "support/log_fixtures.hpp"
@@ -55,139 +56,21 @@ std::vector<std::string> lines_of(const std::string& text) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Hashes and the RFC 9162 verifier. Hashes are 32 raw bytes in a std::string.
-
-std::string sha256(const std::string& bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  REQUIRE(EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr) == 1);
-  REQUIRE(len == 32);
-  return std::string(reinterpret_cast<const char*>(digest), len);
-}
-
-std::string to_hex(const std::string& raw) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) {
-    out += digits[c >> 4];
-    out += digits[c & 0xf];
-  }
-  return out;
-}
-
-bool is_hash_hex(const std::string& hex) {
-  static const std::regex shape("^[0-9a-f]{64}$");
-  return std::regex_match(hex, shape);
-}
+// Hashes, checked by the tests' own RFC 9162 verifier (support/auditor.hpp). Hashes are 32 raw
+// bytes in a std::string.
 
 // 64 lowercase hex digits as 32 bytes; a test failure for anything else.
-std::string from_hex(const json& value) {
+std::string hash_of(const json& value) {
   INFO("hash: " << value.dump());
   REQUIRE(value.is_string());
   std::string hex = value.get<std::string>();
   REQUIRE(is_hash_hex(hex));
-  std::string raw;
-  for (std::size_t i = 0; i < hex.size(); i += 2)
-    raw += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
-  return raw;
-}
-
-std::vector<std::string> hashes_of(const json& list) {
-  INFO(list.dump());
-  REQUIRE(list.is_array());
-  std::vector<std::string> out;
-  for (const auto& h : list)
-    out.push_back(from_hex(h));
-  return out;
-}
-
-// RFC 9162 §2.1.1.
-std::string leaf_hash(const std::string& entry) {
-  return sha256(std::string(1, '\x00') + entry);
-}
-std::string node_hash(const std::string& left, const std::string& right) {
-  return sha256(std::string(1, '\x01') + left + right);
-}
-
-// MTH of leaves[begin, end), from their leaf hashes.
-std::string mth(const std::vector<std::string>& leaves, std::size_t begin, std::size_t end) {
-  std::size_t n = end - begin;
-  if (n == 0) return sha256("");
-  if (n == 1) return leaves[begin];
-  std::size_t k = 1;
-  while (k * 2 < n)
-    k *= 2;
-  return node_hash(mth(leaves, begin, begin + k), mth(leaves, begin + k, end));
-}
-
-bool lsb(uint64_t v) {
-  return (v & 1) != 0;
-}
-
-// RFC 9162 §2.1.3.2, step by step.
-bool verify_inclusion(uint64_t leaf_index, uint64_t tree_size, const std::string& hash,
-                      const std::vector<std::string>& path, const std::string& root) {
-  if (leaf_index >= tree_size) return false;
-  uint64_t fn = leaf_index, sn = tree_size - 1;
-  std::string r = hash;
-  for (const auto& p : path) {
-    if (sn == 0) return false;
-    if (lsb(fn) || fn == sn) {
-      r = node_hash(p, r);
-      if (!lsb(fn)) {
-        while (!lsb(fn) && fn != 0) {
-          fn >>= 1;
-          sn >>= 1;
-        }
-      }
-    } else {
-      r = node_hash(r, p);
-    }
-    fn >>= 1;
-    sn >>= 1;
-  }
-  return sn == 0 && r == root;
-}
-
-// RFC 9162 §2.1.4.2, step by step; equal sizes (which the RFC leaves out) prove with an empty
-// path and equal roots, as API.md says.
-bool verify_consistency(uint64_t first, uint64_t second, const std::string& first_hash,
-                        const std::string& second_hash, std::vector<std::string> path) {
-  if (first == 0 || first > second) return false;
-  if (first == second) return path.empty() && first_hash == second_hash;
-  if (path.empty()) return false;
-  if ((first & (first - 1)) == 0) path.insert(path.begin(), first_hash);
-  uint64_t fn = first - 1, sn = second - 1;
-  if (lsb(fn)) {
-    while (lsb(fn)) {
-      fn >>= 1;
-      sn >>= 1;
-    }
-  }
-  std::string fr = path[0], sr = path[0];
-  for (std::size_t i = 1; i < path.size(); ++i) {
-    const std::string& c = path[i];
-    if (sn == 0) return false;
-    if (lsb(fn) || fn == sn) {
-      fr = node_hash(c, fr);
-      sr = node_hash(c, sr);
-      if (!lsb(fn)) {
-        while (!lsb(fn) && fn != 0) {
-          fn >>= 1;
-          sn >>= 1;
-        }
-      }
-    } else {
-      sr = node_hash(sr, c);
-    }
-    fn >>= 1;
-    sn >>= 1;
-  }
-  return fr == first_hash && sr == second_hash && sn == 0;
+  return from_hex(hex);
 }
 
 // ---------------------------------------------------------------------------------------
-// Keys and signatures, with OpenSSL.
+// Private keys, made and read with OpenSSL (their key_id and signatures are checked by
+// support/auditor.hpp).
 
 using PKey = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
 using Bio = std::unique_ptr<BIO, decltype(&BIO_free)>;
@@ -222,25 +105,6 @@ PKey read_private_pem(const std::string& pem) {
   return key;
 }
 
-PKey read_public_pem(const std::string& pem) {
-  Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
-  PKey key(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr), &EVP_PKEY_free);
-  INFO("public key: " << pem);
-  REQUIRE(key);
-  return key;
-}
-
-// The hex SHA-256 of the DER SubjectPublicKeyInfo
-// (`openssl pkey -pubout -outform DER | sha256sum`).
-std::string key_id_of(EVP_PKEY* key) {
-  unsigned char* der = nullptr;
-  int len = i2d_PUBKEY(key, &der);
-  REQUIRE(len > 0);
-  std::string bytes(reinterpret_cast<const char*>(der), static_cast<std::size_t>(len));
-  OPENSSL_free(der);
-  return to_hex(sha256(bytes));
-}
-
 std::string raw_private_key(EVP_PKEY* key) {
   unsigned char raw[64];
   std::size_t len = sizeof raw;
@@ -255,41 +119,6 @@ std::string encode_base64(const std::string& bytes) {
                           static_cast<int>(bytes.size()));
   out.resize(static_cast<std::size_t>(n));
   return out;
-}
-
-// Standard padded base64, strictly; nullopt for anything else.
-std::optional<std::string> decode_base64(const std::string& text) {
-  static const std::string alphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  if (text.empty() || text.size() % 4 != 0) return std::nullopt;
-  std::size_t pad = 0;
-  while (pad < 2 && text[text.size() - 1 - pad] == '=')
-    ++pad;
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (std::size_t i = 0; i < text.size() - pad; ++i) {
-    auto v = alphabet.find(text[i]);
-    if (v == std::string::npos) return std::nullopt;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
-  }
-  if ((acc & ((1u << bits) - 1)) != 0) return std::nullopt;  // non-canonical tail
-  return out;
-}
-
-bool ed25519_verifies(EVP_PKEY* public_key, const std::string& message,
-                      const std::string& signature) {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  REQUIRE(ctx);
-  REQUIRE(EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, public_key) == 1);
-  return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
-                          signature.size(), reinterpret_cast<const unsigned char*>(message.data()),
-                          message.size()) == 1;
 }
 
 void write_file(const std::string& path, const std::string& text, mode_t mode = 0600) {
@@ -373,7 +202,7 @@ std::vector<std::string> leaves_of(const json& events) {
   std::vector<std::string> leaves;
   for (std::size_t i = 0; i < events.size(); ++i) {
     REQUIRE(events[i]["position"] == i + 1);
-    leaves.push_back(leaf_hash(from_hex(events[i]["hash"])));
+    leaves.push_back(leaf_hash(hash_of(events[i]["hash"])));
   }
   return leaves;
 }
@@ -387,9 +216,9 @@ json audit_key(unsigned short port) {
   REQUIRE(key["key_id"].is_string());
   CHECK(is_hash_hex(key["key_id"].get<std::string>()));
   // The key_id is what the auditor computes from the public key, not just what it is told.
-  auto public_key = read_public_pem(key["public_key"].get<std::string>());
-  CHECK(EVP_PKEY_get_base_id(public_key.get()) == EVP_PKEY_ED25519);
-  CHECK(key_id_of(public_key.get()) == key["key_id"]);
+  auto public_key = read_public_key(key["public_key"].get<std::string>());
+  CHECK(EVP_PKEY_get_base_id(public_key.key.get()) == EVP_PKEY_ED25519);
+  CHECK(public_key.key_id == key["key_id"]);
   return key;
 }
 
@@ -404,19 +233,18 @@ json signed_head(unsigned short port, const json& key, const std::string& query 
   REQUIRE(head["timestamp"].is_string());
   REQUIRE(head["signature"].is_string());
   CHECK(is_hash_hex(head["root_hash"].get<std::string>()));
-  static const std::regex iso(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$)");
-  CHECK(std::regex_match(head["timestamp"].get<std::string>(), iso));
+  CHECK(is_head_timestamp(head["timestamp"].get<std::string>()));
   CHECK(head["key_id"] == key["key_id"]);
   auto signature = decode_base64(head["signature"].get<std::string>());
   REQUIRE(signature);
   CHECK(signature->size() == 64);
-  std::string message = "catalog-tree-head-v1\n" + head["tree_size"].dump() + "\n" +
-                        head["root_hash"].get<std::string>() + "\n" +
-                        head["timestamp"].get<std::string>();
-  auto public_key = read_public_pem(key["public_key"].get<std::string>());
-  CHECK(ed25519_verifies(public_key.get(), message, *signature));
+  std::string message =
+      tree_head_message(head["tree_size"].get<int64_t>(), head["root_hash"].get<std::string>(),
+                        head["timestamp"].get<std::string>());
+  auto public_key = read_public_key(key["public_key"].get<std::string>());
+  CHECK(ed25519_verifies(public_key, message, *signature));
   // The verifier is not one that says yes to everything.
-  CHECK_FALSE(ed25519_verifies(public_key.get(), message + "\n", *signature));
+  CHECK_FALSE(ed25519_verifies(public_key, message + "\n", *signature));
   return head;
 }
 
@@ -727,7 +555,7 @@ TEST_CASE("every head, inclusion and consistency proof verifies from the events 
   for (const auto& head : heads) {
     uint64_t size = head["tree_size"].get<uint64_t>();
     INFO("head " << head.dump());
-    CHECK(from_hex(head["root_hash"]) == mth(leaves, 0, size));
+    CHECK(hash_of(head["root_hash"]) == mth(leaves, 0, size));
   }
 
   // The head of a size the log once had is the head taken then, signed now.
@@ -755,7 +583,7 @@ TEST_CASE("every head, inclusion and consistency proof verifies from the events 
       CHECK(proof.size() == 4);
       CHECK(proof["position"] == position);
       CHECK(proof["tree_size"] == size);
-      CHECK(from_hex(proof["leaf_hash"]) == leaves[position - 1]);
+      CHECK(hash_of(proof["leaf_hash"]) == leaves[position - 1]);
       auto path = hashes_of(proof["audit_path"]);
       CHECK(verify_inclusion(position - 1, size, leaves[position - 1], path, root));
       // Nor does this verifier accept a proof for another leaf or another root.
@@ -809,13 +637,13 @@ TEST_CASE("every head, inclusion and consistency proof verifies from the events 
   auto later = signed_head(port, key);
   REQUIRE(later["tree_size"] == n + 5);
   auto grown = leaves_of(all_events(port));
-  CHECK(from_hex(later["root_hash"]) == mth(grown, 0, n + 5));
+  CHECK(hash_of(later["root_hash"]) == mth(grown, 0, n + 5));
   for (const auto& earlier : heads) {
     uint64_t first = earlier["tree_size"].get<uint64_t>();
     auto proof = get_json(port, "/audit/proof/consistency?first=" + std::to_string(first));
     INFO("from " << earlier.dump() << " to " << later.dump() << ": " << proof.dump());
-    CHECK(verify_consistency(first, n + 5, from_hex(earlier["root_hash"]),
-                             from_hex(later["root_hash"]), hashes_of(proof["consistency_path"])));
+    CHECK(verify_consistency(first, n + 5, hash_of(earlier["root_hash"]),
+                             hash_of(later["root_hash"]), hashes_of(proof["consistency_path"])));
   }
 }
 
@@ -834,9 +662,9 @@ TEST_CASE("the head covers every acknowledged write, also across a restart", "[p
   auto events = all_events(server.port());
   auto grown = signed_head(server.port(), key);
   CHECK(grown["tree_size"] == 12);
-  CHECK(from_hex(grown["root_hash"]) == mth(leaves_of(events), 0, 12));
+  CHECK(hash_of(grown["root_hash"]) == mth(leaves_of(events), 0, 12));
   auto proof = get_json(server.port(), "/audit/proof/consistency?first=9");
-  CHECK(verify_consistency(9, 12, from_hex(before["root_hash"]), from_hex(grown["root_hash"]),
+  CHECK(verify_consistency(9, 12, hash_of(before["root_hash"]), hash_of(grown["root_hash"]),
                            hashes_of(proof["consistency_path"])));
 }
 
@@ -849,7 +677,7 @@ TEST_CASE("on an empty log the head is the signed head of the empty tree", "[pro
   // first head before anything is written (?tree_size=0 stays a 422: M is from 1 to N).
   auto empty = signed_head(port, key);
   CHECK(empty["tree_size"] == 0);
-  CHECK(from_hex(empty["root_hash"]) == sha256(""));
+  CHECK(hash_of(empty["root_hash"]) == sha256(""));
   std::string state = dir.file("audit-state.json");
   auto first = audit_check(dir, port, state);
   check_audit_passes(first);
@@ -860,7 +688,7 @@ TEST_CASE("on an empty log the head is the signed head of the empty tree", "[pro
   add_tags(port, "первый", 3);
   auto head = signed_head(port, key);
   CHECK(head["tree_size"] == 3);
-  CHECK(from_hex(head["root_hash"]) == mth(leaves_of(all_events(port)), 0, 3));
+  CHECK(hash_of(head["root_hash"]) == mth(leaves_of(all_events(port)), 0, 3));
   check_audit_passes(audit_check(dir, port, state));
   CHECK(state_of(state)["head"]["tree_size"] == 3);
 }
@@ -912,15 +740,15 @@ TEST_CASE("heads and proofs taken while writes go on all verify", "[proofs]") {
     if (n > m) ++grew;
     auto consistency = get_json(port, "/audit/proof/consistency?first=" + std::to_string(m) +
                                           "&second=" + std::to_string(n));
-    CHECK(verify_consistency(m, n, from_hex(previous["root_hash"]), from_hex(head["root_hash"]),
+    CHECK(verify_consistency(m, n, hash_of(previous["root_hash"]), hash_of(head["root_hash"]),
                              hashes_of(consistency["consistency_path"])));
     uint64_t position = 1 + (static_cast<uint64_t>(rounds) * 7) % n;
     auto event = get_json(port, "/events?limit=1&after=" + std::to_string(position - 1));
     REQUIRE(event.size() == 1);
     auto inclusion = get_json(port, "/audit/proof/inclusion?position=" + std::to_string(position) +
                                         "&tree_size=" + std::to_string(n));
-    CHECK(verify_inclusion(position - 1, n, leaf_hash(from_hex(event[0]["hash"])),
-                           hashes_of(inclusion["audit_path"]), from_hex(head["root_hash"])));
+    CHECK(verify_inclusion(position - 1, n, leaf_hash(hash_of(event[0]["hash"])),
+                           hashes_of(inclusion["audit_path"]), hash_of(head["root_hash"])));
     previous = head;
     ++rounds;
   }
@@ -934,7 +762,7 @@ TEST_CASE("heads and proofs taken while writes go on all verify", "[proofs]") {
   auto events = all_events(port);
   auto last = signed_head(port, key);
   CHECK(last["tree_size"] == events.size());
-  CHECK(from_hex(last["root_hash"]) == mth(leaves_of(events), 0, events.size()));
+  CHECK(hash_of(last["root_hash"]) == mth(leaves_of(events), 0, events.size()));
   check_audit_passes(audit_check(dir, port, dir.file("audit-state.json")));
 }
 
@@ -954,7 +782,7 @@ TEST_CASE("a long log: audit check pages through it, and a tree rebuilt by migra
   REQUIRE(head["tree_size"] == 2503);
   auto leaves = leaves_of(all_events(port));
   std::string root = mth(leaves, 0, 2503);
-  CHECK(from_hex(head["root_hash"]) == root);
+  CHECK(hash_of(head["root_hash"]) == root);
   for (uint64_t position : {1, 2, 1000, 1001, 1024, 1025, 2048, 2049, 2502, 2503}) {
     auto proof = get_json(port, "/audit/proof/inclusion?position=" + std::to_string(position));
     INFO("position " << position << ": " << proof.dump());
@@ -1078,7 +906,7 @@ TEST_CASE("audit check passes on a clean service, pins its key and keeps its hea
   CHECK(saved["head"]["tree_size"] == 13);
   auto head = signed_head(port, key);
   CHECK(saved["head"]["root_hash"] == head["root_hash"]);
-  CHECK(from_hex(head["root_hash"]) == mth(leaves_of(all_events(port)), 0, 13));
+  CHECK(hash_of(head["root_hash"]) == mth(leaves_of(all_events(port)), 0, 13));
 
   // Nothing new: the same size proves too.
   check_audit_passes(audit_check(dir, port, state));
@@ -1379,7 +1207,7 @@ TEST_CASE("a Merkle tree node changed by hand fails verify, naming the position"
   auto leaves = leaves_of(all_events(server.port()));
   auto head = signed_head(server.port(), key);
   REQUIRE(head["tree_size"] == 20);
-  bool root_changed = from_hex(head["root_hash"]) != mth(leaves, 0, 20);
+  bool root_changed = hash_of(head["root_hash"]) != mth(leaves, 0, 20);
   CHECK(root_changed == (level == 4));
   // Leaf 1's path in the tree of 20 has the node of leaves 5..8 beside it, leaf 17's the node
   // of the first 16.

@@ -4,12 +4,11 @@
 // check` holds across nodes with one state file; a node without CATALOG_SIGNING_KEY_FILE
 // signs nothing but still proves; and `catalog verify` holds on every node's read model.
 //
-// The proofs are checked by a small RFC 9162 verifier of this file's own, on OpenSSL's SHA-256
-// and Ed25519, so that nothing here trusts the service's src/merkle.
+// The proofs are checked by the tests' own RFC 9162 verifier (support/auditor.hpp), on
+// OpenSSL's SHA-256 and Ed25519, so that nothing here trusts the service's src/merkle.
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include <catch2/catch.hpp>
 #include <cstdint>
@@ -17,10 +16,10 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <regex>
 #include <string>
 #include <vector>
 
+#include "support/auditor.hpp"
 #include "support/cluster_nodes.hpp"
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
@@ -31,202 +30,6 @@ using namespace catalog::testing;
 using nlohmann::json;
 
 namespace {
-
-// ---------------------------------------------------------------------------------------------
-// An independent RFC 9162 §2.1 verifier.
-
-using Bytes = std::string;  // raw bytes
-
-Bytes sha256(const Bytes& data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (EVP_Digest(data.data(), data.size(), out, &size, EVP_sha256(), nullptr) != 1)
-    throw std::runtime_error("SHA-256 failed");
-  return Bytes(reinterpret_cast<const char*>(out), size);
-}
-
-std::string to_hex(const Bytes& bytes) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
-
-Bytes from_hex(const std::string& hex) {
-  if (hex.size() % 2 != 0) throw std::runtime_error("odd hex: " + hex);
-  Bytes out;
-  for (size_t i = 0; i < hex.size(); i += 2)
-    out += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
-  return out;
-}
-
-Bytes leaf_hash(const Bytes& leaf_input) {
-  return sha256(std::string(1, '\0') + leaf_input);
-}
-
-Bytes node_hash(const Bytes& left, const Bytes& right) {
-  return sha256(std::string(1, '\1') + left + right);
-}
-
-// MTH(D[begin:end]) of leaf hashes, by the recursive definition.
-Bytes tree_root(const std::vector<Bytes>& leaves, size_t begin, size_t end) {
-  size_t n = end - begin;
-  if (n == 1) return leaves[begin];
-  size_t k = 1;
-  while (k * 2 < n)
-    k *= 2;
-  return node_hash(tree_root(leaves, begin, begin + k), tree_root(leaves, begin + k, end));
-}
-
-// RFC 9162 §2.1.3.2.
-bool verify_inclusion(uint64_t leaf_index, uint64_t tree_size, const Bytes& leaf,
-                      const std::vector<Bytes>& path, const Bytes& root) {
-  if (leaf_index >= tree_size) return false;
-  uint64_t fn = leaf_index;
-  uint64_t sn = tree_size - 1;
-  Bytes r = leaf;
-  for (const auto& p : path) {
-    if (sn == 0) return false;
-    if ((fn & 1) != 0 || fn == sn) {
-      r = node_hash(p, r);
-      while ((fn & 1) == 0 && fn != 0) {
-        fn >>= 1;
-        sn >>= 1;
-      }
-    } else {
-      r = node_hash(r, p);
-    }
-    fn >>= 1;
-    sn >>= 1;
-  }
-  return sn == 0 && r == root;
-}
-
-// RFC 9162 §2.1.4.2.
-bool verify_consistency(uint64_t first, uint64_t second, const Bytes& first_root,
-                        const Bytes& second_root, std::vector<Bytes> path) {
-  if (first == 0 || first > second) return false;
-  if (first == second) return path.empty() && first_root == second_root;
-  if (path.empty()) return false;
-  if ((first & (first - 1)) == 0) path.insert(path.begin(), first_root);
-  uint64_t fn = first - 1;
-  uint64_t sn = second - 1;
-  while ((fn & 1) != 0) {
-    fn >>= 1;
-    sn >>= 1;
-  }
-  Bytes fr = path[0];
-  Bytes sr = path[0];
-  for (size_t i = 1; i < path.size(); ++i) {
-    const Bytes& c = path[i];
-    if (sn == 0) return false;
-    if ((fn & 1) != 0 || fn == sn) {
-      fr = node_hash(c, fr);
-      sr = node_hash(c, sr);
-      while ((fn & 1) == 0 && fn != 0) {
-        fn >>= 1;
-        sn >>= 1;
-      }
-    } else {
-      sr = node_hash(sr, c);
-    }
-    fn >>= 1;
-    sn >>= 1;
-  }
-  return fr == first_root && sr == second_root && sn == 0;
-}
-
-std::vector<Bytes> hashes_of(const json& list) {
-  std::vector<Bytes> out;
-  for (const auto& h : list)
-    out.push_back(from_hex(h.get<std::string>()));
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Ed25519 and the signed tree head.
-
-Bytes from_base64(const std::string& text) {
-  static const std::string alphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  if (text.size() % 4 != 0) throw std::runtime_error("base64 not padded: " + text);
-  Bytes out;
-  uint32_t bits = 0;
-  int count = 0;
-  size_t padding = 0;
-  for (char c : text) {
-    if (c == '=') {
-      ++padding;
-      bits <<= 6;
-    } else {
-      if (padding > 0) throw std::runtime_error("base64 data after padding: " + text);
-      auto at = alphabet.find(c);
-      if (at == std::string::npos) throw std::runtime_error("not base64: " + text);
-      bits = (bits << 6) | static_cast<uint32_t>(at);
-    }
-    if (++count == 4) {
-      out += static_cast<char>((bits >> 16) & 0xff);
-      out += static_cast<char>((bits >> 8) & 0xff);
-      out += static_cast<char>(bits & 0xff);
-      bits = 0;
-      count = 0;
-    }
-  }
-  if (padding > 2) throw std::runtime_error("too much base64 padding: " + text);
-  out.resize(out.size() - padding);
-  return out;
-}
-
-struct PublicKey {
-  std::shared_ptr<EVP_PKEY> key;
-  std::string key_id;  // hex SHA-256 of the DER SubjectPublicKeyInfo
-};
-
-PublicKey read_public_key(const std::string& pem) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
-  EVP_PKEY* raw = PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr);
-  if (raw == nullptr) throw std::runtime_error("not a PEM public key: " + pem);
-  PublicKey out{std::shared_ptr<EVP_PKEY>(raw, &EVP_PKEY_free), {}};
-  if (EVP_PKEY_id(raw) != EVP_PKEY_ED25519) throw std::runtime_error("not an Ed25519 key");
-  unsigned char* der = nullptr;
-  int size = i2d_PUBKEY(raw, &der);
-  if (size <= 0) throw std::runtime_error("cannot encode the public key");
-  out.key_id = to_hex(sha256(Bytes(reinterpret_cast<const char*>(der), static_cast<size_t>(size))));
-  OPENSSL_free(der);
-  return out;
-}
-
-bool ed25519_verifies(const PublicKey& key, const std::string& message, const Bytes& signature) {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.key.get()) != 1)
-    return false;
-  return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
-                          signature.size(), reinterpret_cast<const unsigned char*>(message.data()),
-                          message.size()) == 1;
-}
-
-// A head whose fields have the contract's shape and whose signature holds under `key`.
-bool head_signed_by(const PublicKey& key, const json& head) {
-  static const std::regex timestamp(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$)");
-  static const std::regex hex64("^[0-9a-f]{64}$");
-  if (!head.is_object()) return false;
-  for (const char* field : {"root_hash", "timestamp", "key_id", "signature"}) {
-    if (!head.contains(field) || !head.at(field).is_string()) return false;
-  }
-  if (!head.contains("tree_size") || !head.at("tree_size").is_number_integer()) return false;
-  auto root = head.at("root_hash").get<std::string>();
-  auto when = head.at("timestamp").get<std::string>();
-  if (!std::regex_match(root, hex64) || !std::regex_match(when, timestamp)) return false;
-  if (head.at("key_id") != key.key_id) return false;
-  std::string message = "catalog-tree-head-v1\n" +
-                        std::to_string(head.at("tree_size").get<int64_t>()) + "\n" + root + "\n" +
-                        when;
-  return ed25519_verifies(key, message, from_base64(head.at("signature").get<std::string>()));
-}
 
 // ---------------------------------------------------------------------------------------------
 // The cluster.
@@ -275,13 +78,13 @@ std::vector<int> followers_of(const std::vector<std::unique_ptr<ClusterNode>>& n
 }
 
 // The leaf hashes of the log's first `count` events, from the events themselves.
-std::vector<Bytes> leaves_of(unsigned short port, int64_t count) {
+std::vector<std::string> leaves_of(unsigned short port, int64_t count) {
   json events = read_json(port, "/events?limit=1000", count);
   REQUIRE(static_cast<int64_t>(events.size()) >= count);
-  std::vector<Bytes> leaves;
+  std::vector<std::string> leaves;
   for (int64_t i = 0; i < count; ++i) {
     REQUIRE(events[i]["position"] == i + 1);
-    Bytes input = from_hex(events[i]["hash"].get<std::string>());
+    std::string input = from_hex(events[i]["hash"].get<std::string>());
     REQUIRE(input.size() == 32);
     leaves.push_back(leaf_hash(input));
   }
@@ -355,7 +158,7 @@ TEST_CASE("every node of a cluster with one key file serves the same key, heads 
   int64_t head = write(follower.port(), "DELETE", "/categories/2");
   REQUIRE(head == 7);
 
-  std::vector<Bytes> leaves = leaves_of(writer.port(), head);
+  std::vector<std::string> leaves = leaves_of(writer.port(), head);
 
   // One key everywhere, and it is the key of the file every node was given.
   json key = read_json(writer.port(), "/audit/key");
@@ -393,7 +196,7 @@ TEST_CASE("every node of a cluster with one key file serves the same key, heads 
       INFO("tree_size " << size);
       json signed_head = read_json(n->port(), size_query(size), head);
       CHECK(signed_head["tree_size"] == size);
-      CHECK(signed_head["root_hash"] == to_hex(tree_root(leaves, 0, static_cast<size_t>(size))));
+      CHECK(signed_head["root_hash"] == to_hex(mth(leaves, 0, static_cast<size_t>(size))));
       CHECK(head_signed_by(pinned, signed_head));
     }
   }
@@ -401,7 +204,7 @@ TEST_CASE("every node of a cluster with one key file serves the same key, heads 
   // The writer signs the heads; the proofs come from a follower.
   json writer_head = read_json(writer.port(), size_query(head), head);
   REQUIRE(head_signed_by(pinned, writer_head));
-  Bytes root = from_hex(writer_head["root_hash"].get<std::string>());
+  std::string root = from_hex(writer_head["root_hash"].get<std::string>());
 
   for (int64_t position = 1; position <= head; ++position) {
     INFO("inclusion of position " << position);
@@ -426,7 +229,7 @@ TEST_CASE("every node of a cluster with one key file serves the same key, heads 
     INFO("consistency of " << first << " with " << head);
     json earlier = read_json(writer.port(), size_query(first), head);
     REQUIRE(head_signed_by(pinned, earlier));
-    Bytes first_root = from_hex(earlier["root_hash"].get<std::string>());
+    std::string first_root = from_hex(earlier["root_hash"].get<std::string>());
     json proof = read_json(follower.port(), consistency_query(first, head), head);
     CHECK(proof["first"] == first);
     CHECK(proof["second"] == head);
@@ -506,9 +309,9 @@ TEST_CASE("a cluster node without CATALOG_SIGNING_KEY_FILE signs no head but sti
       read_public_key(read_json(keyed.port(), "/audit/key")["public_key"].get<std::string>());
   json signed_head = read_json(keyed.port(), size_query(head), head);
   REQUIRE(head_signed_by(pinned, signed_head));
-  Bytes root = from_hex(signed_head["root_hash"].get<std::string>());
-  std::vector<Bytes> leaves = leaves_of(keyless.port(), head);
-  CHECK(root == tree_root(leaves, 0, leaves.size()));
+  std::string root = from_hex(signed_head["root_hash"].get<std::string>());
+  std::vector<std::string> leaves = leaves_of(keyless.port(), head);
+  CHECK(root == mth(leaves, 0, leaves.size()));
   for (int64_t position = 1; position <= head; ++position) {
     INFO("inclusion of position " << position);
     json proof = read_json(keyless.port(), inclusion_query(position, head), head);
