@@ -2,8 +2,8 @@
 // position i + 1, its leaf input the 32 raw bytes of that event's chain hash. The tree is kept
 // as the hashes of its complete subtrees ("nodes"), so the root of any size and any inclusion
 // or consistency proof combine O(log n) stored hashes. Each computation first lists the nodes
-// it needs (a function of the sizes alone), asks the store for all of them at once (one query
-// on PostgreSQL), then combines them.
+// it needs (a function of the sizes alone), asks the store for all of them at once, then
+// combines them: the arithmetic never waits on a read.
 #pragma once
 
 #include <array>
