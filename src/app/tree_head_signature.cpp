@@ -6,6 +6,7 @@
 
 #include <stdexcept>
 
+#include "merkle/signing_key.hpp"
 #include "merkle/tree.hpp"
 
 namespace catalog::app {
@@ -22,12 +23,7 @@ Ed25519PublicKey Ed25519PublicKey::from_pem(std::string_view pem) {
 }
 
 std::string Ed25519PublicKey::key_id() const {
-  unsigned char* der = nullptr;
-  int len = i2d_PUBKEY(key_.get(), &der);
-  if (len <= 0) throw std::runtime_error("cannot encode the public key as DER");
-  std::string bytes(reinterpret_cast<const char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
-  return merkle::to_hex(merkle::sha256(bytes));
+  return merkle::key_id_of(key_.get());
 }
 
 bool Ed25519PublicKey::verify(std::string_view message, std::string_view signature) const {

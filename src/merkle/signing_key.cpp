@@ -99,12 +99,16 @@ SigningKey::SigningKey(EVP_PKEY* key) : key_(key, Free{}) {
   if (!bio || PEM_write_bio_PUBKEY(bio.get(), key) != 1)
     throw SigningKeyError("cannot encode the public key");
   public_pem_ = bio_text(bio.get());
+  key_id_ = key_id_of(key);
+}
+
+std::string key_id_of(EVP_PKEY* key) {
   unsigned char* der = nullptr;
   int len = i2d_PUBKEY(key, &der);
   if (len <= 0) throw SigningKeyError("cannot encode the public key as DER");
   std::string bytes(reinterpret_cast<const char*>(der), static_cast<size_t>(len));
   OPENSSL_free(der);
-  key_id_ = to_hex(sha256(bytes));
+  return to_hex(sha256(bytes));
 }
 
 SigningKey SigningKey::read(const std::string& path) {

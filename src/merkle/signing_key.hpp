@@ -41,6 +41,9 @@ class SigningKey {
   std::string key_id_;
 };
 
+// Hex SHA-256 of a key's DER SubjectPublicKeyInfo: its key_id in answers and state files.
+std::string key_id_of(EVP_PKEY* key);
+
 // Standard base64 with padding, no line breaks.
 std::string encode_base64(std::string_view bytes);
 
