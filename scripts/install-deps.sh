@@ -8,6 +8,7 @@ packages=(
   build-essential cmake pkg-config git ca-certificates
   libcaf-dev libboost-dev libssl-dev libsqlite3-dev nlohmann-json3-dev catch2
   libicu-dev libspdlog-dev libfmt-dev libcli11-dev
+  libroaring-dev  # the filter index's bitmaps
   libpq-dev postgresql-15  # the cluster's log; tests start throwaway PostgreSQL servers
   python3 curl
   openssl python3-cryptography  # signing keys for the cluster scripts; the proofs acceptance group

@@ -5,7 +5,6 @@
 
 #include "projections/catalog_projection.hpp"
 #include "projections/gradual_growth.hpp"
-#include "projections/indexed_filters.hpp"
 #include "text/casefold.hpp"
 
 namespace catalog::projections {
@@ -13,22 +12,6 @@ namespace catalog::projections {
 using events::Id;
 
 namespace {
-
-void insert_sorted(std::vector<Id>& ids, Id id) {
-  if (ids.empty() || ids.back() < id) {  // a new product: the common case
-    ids.push_back(id);
-    return;
-  }
-  auto at = std::lower_bound(ids.begin(), ids.end(), id);
-  if (at == ids.end() || *at != id) ids.insert(at, id);
-}
-
-bool erase_sorted(std::vector<Id>& ids, Id id) {
-  auto at = std::lower_bound(ids.begin(), ids.end(), id);
-  if (at == ids.end() || *at != id) return false;
-  ids.erase(at);
-  return true;
-}
 
 bool within(double value, const std::optional<double>& min, const std::optional<double>& max) {
   return (!min || value >= *min) && (!max || value <= *max);
@@ -150,8 +133,8 @@ IndexedPage FilterIndex::whole_catalog_by_price(const ProductFilter& f) const {
 
 void FilterIndex::load(db::Connection& db) {
   std::vector<Product> products;
-  NameSearch names;
-  std::unordered_map<Id, std::vector<Id>> tagged;
+  NameSearch names(memo_min_ids_);
+  std::unordered_map<Id, Roaring> tagged;
   int64_t at = 0;
   {
     db::Transaction snapshot(db, db::Transaction::Kind::deferred);
@@ -178,9 +161,16 @@ void FilterIndex::load(db::Connection& db) {
     }
     db::Statement tags(db,
                        "SELECT tag_id, product_id FROM product_tags ORDER BY tag_id, product_id");
-    while (tags.step())
-      tagged[tags.int64(0)].push_back(tags.int64(1));
+    while (tags.step()) {
+      Id product = tags.int64(1);
+      if (product >= 0 && product <= Id{UINT32_MAX})
+        tagged[tags.int64(0)].add(static_cast<uint32_t>(product));
+    }
     snapshot.commit();
+  }
+  for (auto& [tag, ids] : tagged) {
+    ids.runOptimize();
+    ids.shrinkToFit();
   }
   // Sorted and indexed before the lock is taken, so readers do not wait for it.
   names.index();
@@ -270,10 +260,13 @@ void FilterIndex::refresh(db::Connection& db, const FilterChanges& changes, int6
   for (const auto& t : changes.taggings) {
     switch (t.op) {
       case FilterChanges::TagOp::add:
-        insert_sorted(tagged_[t.tag], t.product);
+        if (t.product >= 0 && t.product <= Id{UINT32_MAX})
+          tagged_[t.tag].add(static_cast<uint32_t>(t.product));
         break;
       case FilterChanges::TagOp::remove:
-        if (auto it = tagged_.find(t.tag); it != tagged_.end()) erase_sorted(it->second, t.product);
+        if (auto it = tagged_.find(t.tag);
+            it != tagged_.end() && t.product >= 0 && t.product <= Id{UINT32_MAX})
+          it->second.remove(static_cast<uint32_t>(t.product));
         break;
       case FilterChanges::TagOp::drop_tag:
         tagged_.erase(t.tag);
@@ -295,79 +288,81 @@ bool FilterIndex::keeps(const ProductFilter& f, Id id) const {
          within(p.flurbos, f.min_price_flurbos, f.max_price_flurbos);
 }
 
-std::vector<Id> FilterIndex::matches(const ProductFilter& f, const std::string* term) const {
-  static const std::vector<Id> untagged;
-  auto tagged = [this](Id tag) -> const std::vector<Id>& {
+std::shared_ptr<const Roaring> FilterIndex::allowed(const ProductFilter& f,
+                                                    const std::string* term) const {
+  static const Roaring none;
+  auto tagged = [this](Id tag) -> const Roaring* {
     auto it = tagged_.find(tag);
-    return it == tagged_.end() ? untagged : it->second;
+    return it == tagged_.end() ? &none : &it->second;
   };
-  // The ids, ascending, that the name and the tags allow.
-  std::vector<Id> allowed;
-  const std::vector<Id>* candidates = nullptr;
-  // Kept from request to request: at a million products a name's ids may be 83,000, and a
-  // new vector for each request cost page faults in the kernel.
-  thread_local std::vector<Id> named;
-  if (term && f.tag_ids.empty()) {
-    names_.find(*term, named);
-    candidates = &named;
-  } else if (!f.tag_ids.empty()) {
-    std::vector<const std::vector<Id>*> lists;
-    if (f.all_tags && f.tag_ids.size() > 1) {
-      allowed = tagged(f.tag_ids.front());
-      for (size_t i = 1; i < f.tag_ids.size(); ++i)
-        allowed = merge_ids(allowed, tagged(f.tag_ids[i]), true);
-      lists.push_back(&allowed);
-    } else {
-      for (Id t : f.tag_ids)
-        lists.push_back(&tagged(t));
-    }
-    if (term) {
-      // A bit per product for the tags, tested along the name's ids as they are read: a
-      // merge of the sorted lists mispredicts a branch at almost every step.
-      thread_local std::vector<uint64_t> bits;
-      bits.assign(products_.size() / 64 + 1, 0);
-      for (const auto* list : lists) {
-        for (Id id : *list) {
-          if (id >= 0 && static_cast<size_t>(id) < products_.size())
-            bits[id >> 6] |= uint64_t{1} << (id & 63);
-        }
-      }
-      named.clear();
-      names_.for_each(*term, [&](Id id) {
-        if (id >= 0 && static_cast<size_t>(id) < products_.size() &&
-            (bits[id >> 6] >> (id & 63) & 1))
-          named.push_back(id);
-      });
-      candidates = &named;
-    } else if (lists.size() > 1) {
-      allowed = *lists.front();
-      for (size_t i = 1; i < lists.size(); ++i)
-        allowed = merge_ids(allowed, *lists[i], false);
-      candidates = &allowed;
-    } else {
-      candidates = lists.front();
-    }
+  std::shared_ptr<const Roaring> named = term ? names_.matching(*term) : nullptr;
+  if (f.tag_ids.empty()) return named;
+  std::vector<const Roaring*> sets;
+  for (Id t : f.tag_ids)
+    sets.push_back(tagged(t));
+  if (f.all_tags || sets.size() == 1) {
+    // One intersection, begun with the two smallest sets so that every step is small.
+    if (named) sets.push_back(named.get());
+    std::sort(sets.begin(), sets.end(), [](const Roaring* a, const Roaring* b) {
+      return a->cardinality() < b->cardinality();
+    });
+    if (sets.size() == 1) return std::shared_ptr<const Roaring>(std::shared_ptr<void>{}, sets[0]);
+    auto both = std::make_shared<Roaring>(*sets[0] & *sets[1]);
+    for (size_t i = 2; i < sets.size() && !both->isEmpty(); ++i)
+      *both &= *sets[i];
+    return both;
   }
+  if (!named) return std::make_shared<Roaring>(Roaring::fastunion(sets.size(), sets.data()));
+  // Any of the tags, within the name's: the name with each tag first, whose results are small,
+  // rather than a union of whole tags.
+  auto any = std::make_shared<Roaring>();
+  for (const Roaring* tag : sets)
+    *any |= *named & *tag;
+  return any;
+}
 
+std::vector<Id> FilterIndex::matches(const ProductFilter& f, const std::string* term) const {
   std::vector<Id> out;
-  auto visit = [&](Id id) {
-    if (keeps(f, id)) out.push_back(id);
-  };
-  if (candidates) {
-    // The candidates lie far apart in products_: fetching a few ahead overlaps the misses.
-    constexpr size_t ahead = 16;
-    const auto& c = *candidates;
-    for (size_t i = 0; i < c.size(); ++i) {
-      if (i + ahead < c.size() && c[i + ahead] >= 0 &&
-          static_cast<size_t>(c[i + ahead]) < products_.size())
-        __builtin_prefetch(&products_[c[i + ahead]]);
-      visit(c[i]);
+  auto candidates = allowed(f, term);
+  if (!candidates) {
+    for (size_t id = 1; id < products_.size(); ++id) {
+      if (keeps(f, static_cast<Id>(id))) out.push_back(static_cast<Id>(id));
     }
-  } else {
-    for (size_t id = 1; id < products_.size(); ++id)
-      visit(static_cast<Id>(id));
+    return out;
+  }
+  // The candidates lie far apart in products_: fetching a few ahead overlaps the misses.
+  constexpr uint32_t ahead = 16;
+  uint32_t block[256];
+  roaring_uint32_iterator_t it;
+  roaring_init_iterator(&candidates->roaring, &it);
+  while (uint32_t n = roaring_read_uint32_iterator(&it, block, 256)) {
+    for (uint32_t k = 0; k < n; ++k) {
+      if (k + ahead < n && block[k + ahead] < products_.size())
+        __builtin_prefetch(&products_[block[k + ahead]]);
+      if (keeps(f, static_cast<Id>(block[k]))) out.push_back(static_cast<Id>(block[k]));
+    }
   }
   return out;
+}
+
+// Sorted by id, with no condition but the name and the tags, the count is the candidates'
+// and the page is read from them by rank: no product is looked at.
+IndexedPage FilterIndex::id_ordered(const ProductFilter& f, const std::string* term) const {
+  bool conditions = f.category_id || f.min_price_shmeckles || f.max_price_shmeckles ||
+                    f.min_price_flurbos || f.max_price_flurbos;
+  auto candidates = conditions ? nullptr : allowed(f, term);
+  if (!candidates) return slice(matches(f, term), f);
+  IndexedPage page;
+  uint64_t total = candidates->cardinality();
+  page.total = static_cast<int64_t>(total);
+  auto skip = static_cast<uint64_t>(f.skip);
+  if (skip >= total || f.limit <= 0) return page;
+  uint64_t n = std::min<uint64_t>(static_cast<uint64_t>(f.limit), total - skip);
+  std::vector<uint32_t> ids(n);
+  candidates->rangeUint32Array(ids.data(), f.descending ? total - skip - n : skip, n);
+  if (f.descending) std::reverse(ids.begin(), ids.end());
+  page.ids.assign(ids.begin(), ids.end());
+  return page;
 }
 
 bool FilterIndex::reached(std::shared_lock<std::shared_mutex>& lock, int64_t position) {
@@ -388,13 +383,18 @@ std::optional<IndexedPage> FilterIndex::page(const ProductFilter& f, int64_t pos
   if (unfiltered(f)) return f.sort == SortKey::id ? every_product(f) : whole_catalog_by_price(f);
   const std::string* name = term ? &*term : nullptr;
   if (by_price(f.sort)) return price_ordered(f, name);
-  return slice(matches(f, name), f);
+  return id_ordered(f, name);
 }
 
 std::optional<std::vector<Id>> FilterIndex::named(std::string_view folded, int64_t position) {
   std::shared_lock lock(mutex_);
   if (!reached(lock, position)) return std::nullopt;
-  return names_.find(folded);
+  auto ids = names_.matching(folded);
+  std::vector<Id> out;
+  out.reserve(ids->cardinality());
+  for (uint32_t id : *ids)
+    out.push_back(static_cast<Id>(id));
+  return out;
 }
 
 }  // namespace catalog::projections

@@ -18,6 +18,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <optional>
+#include <roaring/roaring.hh>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -40,9 +41,11 @@ struct IndexedPage {
 class FilterIndex {
  public:
   // `price_slack`: how many changed products each price order lays over its sorted part
-  // before merging them in; by default 1/64 of the catalog, at least 1,024.
-  explicit FilterIndex(std::optional<size_t> price_slack = std::nullopt)
-      : price_slack_(price_slack) {}
+  // before merging them in; by default 1/64 of the catalog, at least 1,024. `memo_min_ids`:
+  // the least answer of a name search kept for the next request (term_memo.hpp).
+  explicit FilterIndex(std::optional<size_t> price_slack = std::nullopt,
+                       uint64_t memo_min_ids = TermMemo::default_min_ids)
+      : price_slack_(price_slack), memo_min_ids_(memo_min_ids), names_(memo_min_ids) {}
 
   // How long a reader whose snapshot is ahead of the index waits for the projector to move
   // it there, before it runs the SQL instead.
@@ -82,6 +85,12 @@ class FilterIndex {
 
   // `term`: the filter's name, folded; null without one.
   std::vector<events::Id> matches(const ProductFilter& filter, const std::string* term) const;
+  // The products the name and the tags allow, as one bitmap (not owned when it is one tag's
+  // own); null when the filter has neither. Only existing products are in it: names and
+  // taggings leave the index with the product.
+  std::shared_ptr<const Roaring> allowed(const ProductFilter& filter,
+                                         const std::string* term) const;
+  IndexedPage id_ordered(const ProductFilter& filter, const std::string* term) const;
   IndexedPage every_product(const ProductFilter& filter) const;
   IndexedPage price_ordered(const ProductFilter& filter, const std::string* term) const;
   IndexedPage whole_catalog_by_price(const ProductFilter& filter) const;
@@ -92,6 +101,7 @@ class FilterIndex {
   bool reached(std::shared_lock<std::shared_mutex>& lock, int64_t position);
 
   std::optional<size_t> price_slack_;
+  uint64_t memo_min_ids_;
   mutable std::shared_mutex mutex_;
   std::condition_variable_any moved_;  // position_ changed
   int64_t position_ = -1;              // -1: not loaded
@@ -99,7 +109,7 @@ class FilterIndex {
   int64_t existing_ = 0;               // how many products_ exist
   PriceOrder by_shmeckles_;
   PriceOrder by_flurbos_;
-  std::unordered_map<events::Id, std::vector<events::Id>> tagged_;  // ascending ids
+  std::unordered_map<events::Id, Roaring> tagged_;
   NameSearch names_;
 };
 

@@ -129,6 +129,7 @@ void NameSearch::set(Id id, std::optional<std::string_view> folded) {
   uint32_t at = posting_id(id);
   std::string_view old = name(at);
   if (folded && *folded == old) return;
+  memo_.renamed(at, old, folded.value_or(std::string_view{}));
   if (!old.empty()) {
     unpost(at, old);
     garbage_ += old.size();
@@ -162,6 +163,17 @@ const PostingList* NameSearch::sole_list(std::string_view term) const {
   if (units != 3 || !valid) return nullptr;
   auto it = postings_.find(grams.front());
   return it == postings_.end() ? &none : &it->second;
+}
+
+std::shared_ptr<const Roaring> NameSearch::matching(std::string_view term) const {
+  if (auto kept = memo_.find(term)) return kept;
+  thread_local std::vector<Id> ids;
+  thread_local std::vector<uint32_t> narrow;
+  find(term, ids);
+  narrow.assign(ids.begin(), ids.end());  // ids are below 2^32: posting_id() refused others
+  Roaring bitmap;
+  bitmap.addMany(narrow.size(), narrow.data());
+  return memo_.keep(term, std::move(bitmap));
 }
 
 std::vector<Id> NameSearch::find(std::string_view term) const {

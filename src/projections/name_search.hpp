@@ -16,6 +16,7 @@
 
 #include "events/event.hpp"
 #include "projections/posting_list.hpp"
+#include "projections/term_memo.hpp"
 
 namespace catalog::projections {
 
@@ -23,7 +24,10 @@ class NameSearch {
  public:
   // Replaced names stay in the store until they are more than half of it and at least
   // `compact_after` bytes; then the store is written again without them.
-  explicit NameSearch(size_t compact_after = size_t{1} << 20) : compact_after_(compact_after) {}
+  // `memo_min_ids`: the least answer kept for the next search (term_memo.hpp).
+  explicit NameSearch(uint64_t memo_min_ids = TermMemo::default_min_ids,
+                      size_t compact_after = size_t{1} << 20)
+      : compact_after_(compact_after), memo_(TermMemo::default_max_bytes, memo_min_ids) {}
 
   // For a bulk load: room for ids below `ids`, then names in ascending id order, then
   // index() once.
@@ -36,6 +40,8 @@ class NameSearch {
 
   // The ids, ascending, of the names that contain `term` (case-folded, as they are).
   std::vector<events::Id> find(std::string_view term) const;
+  // The same as a bitmap, kept for the next request when it is large (term_memo.hpp).
+  std::shared_ptr<const Roaring> matching(std::string_view term) const;
   // The same into `out` (emptied first), so that a caller can keep one buffer.
   void find(std::string_view term, std::vector<events::Id>& out) const;
 
@@ -51,6 +57,7 @@ class NameSearch {
   }
 
   size_t size() const { return names_; }
+  const TermMemo& memo() const { return memo_; }
 
  private:
   struct Slot {
@@ -77,6 +84,7 @@ class NameSearch {
   size_t names_ = 0;
   std::vector<Slot> slots_;                             // by id
   std::unordered_map<uint64_t, PostingList> postings_;  // trigram -> ids
+  TermMemo memo_;
 };
 
 }  // namespace catalog::projections

@@ -9,6 +9,7 @@
 
 using catalog::events::Id;
 using catalog::projections::NameSearch;
+using catalog::projections::TermMemo;
 
 namespace {
 
@@ -61,7 +62,7 @@ TEST_CASE("names are found as a substring test of every name finds them", "[name
   size_t compact_after = GENERATE(size_t{0}, size_t{1} << 30);
   Names gen(20261126 + compact_after % 7);
   std::map<Id, std::string> truth;
-  NameSearch search(compact_after);
+  NameSearch search(TermMemo::default_min_ids, compact_after);
   for (Id id = 1; id <= 300; ++id) {
     if (gen.pick(0, 4) == 0) continue;  // ids deleted before the load
     truth[id] = gen.name();
@@ -93,6 +94,90 @@ TEST_CASE("names are found as a substring test of every name finds them", "[name
   CHECK(found > 2000);  // most terms matched something: the comparison was not empty
 }
 
+TEST_CASE("kept answers follow every rename, removal and new name", "[name-search][term-memo]") {
+  Names gen(20261207);
+  std::map<Id, std::string> truth;
+  NameSearch search(1);  // every answer of one id or more is kept
+  for (Id id = 1; id <= 300; ++id) {
+    truth[id] = gen.name();
+    search.append(id, truth[id]);
+  }
+  search.index();
+  auto ids_of = [](const Roaring& r) {
+    std::vector<Id> out;
+    for (uint32_t id : r)
+      out.push_back(id);
+    return out;
+  };
+  std::vector<std::string> asked;
+  int found = 0;
+  for (int round = 0; round < 200; ++round) {
+    for (int q = 0; q < 5; ++q) {
+      std::string term = gen.term(truth);
+      asked.push_back(term);
+      auto expected = every_match(truth, term);
+      INFO("round " << round << ", term '" << term << "'");
+      REQUIRE(ids_of(*search.matching(term)) == expected);
+      found += !expected.empty();
+    }
+    for (int i = 0; i < 5; ++i) {
+      Id id = gen.pick(1, 400);
+      if (gen.pick(0, 3) == 0) {
+        truth.erase(id);
+        search.set(id, std::nullopt);
+      } else {
+        truth[id] = gen.name();
+        search.set(id, truth[id]);
+      }
+    }
+    // Every term asked so far, kept or not, answers for the names as they are now.
+    for (const auto& term : asked) {
+      INFO("round " << round << ", kept term '" << term << "'");
+      REQUIRE(ids_of(*search.matching(term)) == every_match(truth, term));
+    }
+    if (asked.size() > 40) asked.erase(asked.begin(), asked.begin() + 20);
+  }
+  CHECK(search.memo().size() > 50);  // the answers came from the memo, not computed again
+  CHECK(found > 500);
+}
+
+TEST_CASE("the term memo keeps only large answers, within its budget, the least recent going",
+          "[term-memo]") {
+  auto ids = [](uint32_t from, uint32_t n) {
+    Roaring r;
+    for (uint32_t i = 0; i < n; ++i)
+      r.add(from + i * 3);  // not a run: a run would compress to a few bytes
+    return r;
+  };
+  Roaring probe = ids(0, 1000);
+  probe.runOptimize();
+  probe.shrinkToFit();
+  size_t one = probe.getSizeInBytes(false);
+  TermMemo memo(one * 3, 100);
+  CHECK(memo.keep("small", ids(0, 99))->cardinality() == 99);
+  CHECK(memo.find("small") == nullptr);  // answered, not kept
+  memo.keep("a", ids(0, 1000));
+  memo.keep("b", ids(1, 1000));
+  memo.keep("c", ids(2, 1000));
+  CHECK(memo.size() == 3);
+  CHECK(memo.find("a"));  // "a" is now more recent than "b"
+  memo.keep("d", ids(3, 1000));
+  CHECK(memo.size() == 3);
+  CHECK(memo.bytes() <= one * 3);
+  CHECK(memo.find("b") == nullptr);
+  CHECK(memo.find("a"));
+  CHECK(memo.find("c"));
+  CHECK(memo.find("d"));
+  // A rename moves an id into or out of every kept answer whose term it holds.
+  memo.renamed(1, "", "a portal");  // holds "a"
+  CHECK(memo.find("a")->contains(1));
+  memo.renamed(0, "a portal", "b gun");  // 0 was in "a"'s answer
+  CHECK_FALSE(memo.find("a")->contains(0));
+  memo.clear();
+  CHECK(memo.size() == 0);
+  CHECK(memo.bytes() == 0);
+}
+
 TEST_CASE("a name given again, removed twice or never had changes nothing", "[name-search]") {
   NameSearch search;
   search.set(3, "portal gun");
@@ -117,11 +202,11 @@ TEST_CASE("names stored past the first chunk are found, loaded or set, and after
           "[name-search]") {
   // 6,000 names of about 200 bytes: more than the 1 MiB a chunk of the store holds.
   auto long_name = [](Id id) { return std::string(190, 'x') + "#" + std::to_string(id) + "#"; };
-  NameSearch loaded(0);
+  NameSearch loaded(TermMemo::default_min_ids, 0);
   for (Id id = 1; id <= 6000; ++id)
     loaded.append(id, long_name(id));
   loaded.index();
-  NameSearch set_one_by_one(0);
+  NameSearch set_one_by_one(TermMemo::default_min_ids, 0);
   for (Id id = 1; id <= 6000; ++id)
     set_one_by_one.set(id, long_name(id));
   for (auto* search : {&loaded, &set_one_by_one}) {

@@ -26,17 +26,18 @@ namespace catalog::test {
 // With `indexed`, the read model counts the filters it can through a FilterIndex that
 // follows each recorded event, as the projector keeps it; without, SQL answers everything.
 // With `cached` too, its pages take what a ProductCache kept, emptied as the projector does.
-// `price_slack` goes to the index (filter_index.hpp).
+// `price_slack` and `memo_min_ids` go to the index (filter_index.hpp).
 class Fixture {
  public:
   explicit Fixture(bool indexed = false, bool cached = false,
-                   std::optional<size_t> price_slack = std::nullopt)
+                   std::optional<size_t> price_slack = std::nullopt,
+                   uint64_t memo_min_ids = projections::TermMemo::default_min_ids)
       : path_(std::filesystem::temp_directory_path() /
               ("catalog-read-model-" + std::to_string(::getpid()) + "-" + std::to_string(++count_) +
                ".db")),
         db_(path_.string(), db::OpenMode::read_write_create),
         projection_(db_),
-        index_(price_slack),
+        index_(price_slack, memo_min_ids),
         reads_(db_, indexed ? &index_ : nullptr, cached ? &cache_ : nullptr),
         sql_(db_) {
     db::configure(db_, false);
