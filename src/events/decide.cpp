@@ -91,7 +91,7 @@ ProductPatch changes_of(const ProductFields& f, const ProductPatch& p) {
 }
 
 Decision update_product(const WriteModel& s, const UpdateProduct& c) {
-  const auto* current = s.product(c.id);
+  auto current = s.product(c.id);
   if (!current) return not_found(Resource::product, c.id);
   if (auto e = version_mismatch(Resource::product, c.id, current->version, c.expected_version))
     return *e;
@@ -104,10 +104,9 @@ Decision update_product(const WriteModel& s, const UpdateProduct& c) {
 }
 
 Decision delete_product(const WriteModel& s, const DeleteProduct& c) {
-  const auto* current = s.product(c.id);
-  if (!current) return not_found(Resource::product, c.id);
-  if (auto e = version_mismatch(Resource::product, c.id, current->version, c.expected_version))
-    return *e;
+  auto version = s.product_version(c.id);
+  if (!version) return not_found(Resource::product, c.id);
+  if (auto e = version_mismatch(Resource::product, c.id, *version, c.expected_version)) return *e;
   return std::vector<Event>{ProductDeleted{c.id}};
 }
 

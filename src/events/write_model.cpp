@@ -36,8 +36,12 @@ std::optional<Id> WriteModel::named_by_folded(Resource kind, std::string_view fo
   return it->second;
 }
 
-const ProductState* WriteModel::product(Id id) const {
+std::optional<ProductState> WriteModel::product(Id id) const {
   return products_.find(id);
+}
+
+std::optional<int64_t> WriteModel::product_version(Id id) const {
+  return products_.version(id);
 }
 
 Id WriteModel::next_id(Resource kind) const {
@@ -46,8 +50,8 @@ Id WriteModel::next_id(Resource kind) const {
 
 int64_t WriteModel::next_version(Resource kind, Id id) const {
   if (kind == Resource::product) {
-    const auto* p = product(id);
-    return p ? p->version + 1 : 1;
+    auto v = product_version(id);
+    return v ? *v + 1 : 1;
   }
   const auto* n = named(kind, id);
   return n ? n->version + 1 : 1;
@@ -60,7 +64,7 @@ NamedView WriteModel::named_view(Resource kind, Id id) const {
 }
 
 ProductView WriteModel::product_view(Id id) const {
-  const auto* p = product(id);
+  auto p = product(id);
   if (!p) inconsistent(Resource::product, id, "has no state");
   ProductView v;
   v.id = id;
@@ -81,6 +85,12 @@ ProductView WriteModel::product_view(Id id) const {
 
 void WriteModel::remember(std::function<void()> undo) {
   if (journaling_) undo_.push_back(std::move(undo));
+}
+
+void WriteModel::remember_product(Id id) {
+  if (journaling_)
+    undo_.push_back(
+        [this, id, before = products_.packed(id)] { products_.put_packed(id, before); });
 }
 
 void WriteModel::begin_batch() {
@@ -146,18 +156,22 @@ void WriteModel::delete_named(Resource kind, Id id) {
   n.by_id.erase(it);
   // Deleting a category leaves its products without one; deleting a tag takes it off every
   // product. Neither changes the products' own versions: their streams hold no event.
-  products_.for_each([&](Id pid, ProductState& p) {
+  // The references are read without the strings; only the products that hold `id` are
+  // decoded and written again.
+  products_.for_each_references([&](Id pid, const ProductsById::References& r) {
+    bool holds = kind == Resource::category
+                     ? r.category_id == id
+                     : std::binary_search(r.tag_ids.begin(), r.tag_ids.end(), id);
+    if (!holds) return;
+    remember_product(pid);
+    ProductState p = *products_.find(pid);
     auto& f = p.fields;
-    if (kind == Resource::category && f.category_id == id) {
-      remember([this, pid, id] { products_.find(pid)->fields.category_id = id; });
+    if (kind == Resource::category) {
       f.category_id.reset();
-    } else if (kind == Resource::tag) {
-      auto t = std::lower_bound(f.tag_ids.begin(), f.tag_ids.end(), id);
-      if (t != f.tag_ids.end() && *t == id) {
-        remember([this, pid, tags = f.tag_ids] { products_.find(pid)->fields.tag_ids = tags; });
-        f.tag_ids.erase(t);
-      }
+    } else {
+      f.tag_ids.erase(std::lower_bound(f.tag_ids.begin(), f.tag_ids.end(), id));
     }
+    products_.put(pid, p);
   });
 }
 
@@ -172,10 +186,10 @@ void WriteModel::create_product(Id id, const ProductFields& fields, Millis at) {
 }
 
 void WriteModel::update_product(Id id, const ProductPatch& patch, Millis at) {
-  ProductState* found = products_.find(id);
+  auto found = products_.find(id);
   if (!found) inconsistent(Resource::product, id, "updates what does not exist");
   ProductState& p = *found;
-  remember([this, id, before = p] { products_.put(id, before); });
+  remember_product(id);
   auto& f = p.fields;
   if (patch.name) f.name = *patch.name;
   if (patch.description) f.description = *patch.description;
@@ -186,12 +200,12 @@ void WriteModel::update_product(Id id, const ProductPatch& patch, Millis at) {
   if (patch.tag_ids) f.tag_ids = *patch.tag_ids;
   p.version += 1;
   p.updated_at = at;
+  products_.put(id, p);
 }
 
 void WriteModel::delete_product(Id id) {
-  const ProductState* found = products_.find(id);
-  if (!found) inconsistent(Resource::product, id, "deletes what does not exist");
-  remember([this, id, before = *found] { products_.put(id, before); });
+  if (!products_.contains(id)) inconsistent(Resource::product, id, "deletes what does not exist");
+  remember_product(id);
   products_.erase(id);
 }
 

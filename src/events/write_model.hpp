@@ -34,7 +34,10 @@ class WriteModel {
   const NamedState* named(Resource kind, Id id) const;
   // The id that holds this case-folded name, if any.
   std::optional<Id> named_by_folded(Resource kind, std::string_view folded) const;
-  const ProductState* product(Id id) const;
+  // Decoded from the packed record (products_by_id.hpp): a copy, not a view of the model.
+  std::optional<ProductState> product(Id id) const;
+  // product(id)->version, without decoding the product.
+  std::optional<int64_t> product_version(Id id) const;
   // Ids are never reused: the next one follows the highest ever created, deleted or not.
   Id next_id(Resource kind) const;
   // The version the next event of this entity's stream takes.
@@ -44,6 +47,11 @@ class WriteModel {
   ProductView product_view(Id id) const;
 
   size_t product_count() const { return products_.size(); }
+
+  // A snapshot's state put back as it was saved (write_model_snapshot.cpp).
+  void restore_named(Resource kind, Id id, NamedState state);
+  void restore_product(Id id, ProductState state);
+  void restore_last_ids(Id category, Id tag, Id product);
 
   // Undo journal for group commit: the catalog actor applies decided events at once, so
   // later commands of the same batch see them, and rolls them back if the batch's
@@ -67,6 +75,8 @@ class WriteModel {
   void update_product(Id id, const ProductPatch& patch, Millis at);
   void delete_product(Id id);
   void remember(std::function<void()> undo);
+  // Journals product `id` as it is now (or its absence), to be put back on rollback.
+  void remember_product(Id id);
 
   Names categories_;
   Names tags_;

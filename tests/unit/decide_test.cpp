@@ -190,3 +190,27 @@ TEST_CASE("a rolled-back batch leaves the write model as it was") {
   CHECK_FALSE(m.named_by_folded(Resource::tag, "renamed"));
   CHECK_FALSE(m.named_by_folded(Resource::category, "new"));
 }
+
+TEST_CASE("a rolled-back deletion of a tag puts it back on every product") {
+  WriteModel m;
+  run(m, CreateNamed{Resource::category, "c"});
+  run(m, CreateNamed{Resource::tag, "t1"});
+  run(m, CreateNamed{Resource::tag, "t2"});
+  const Id n = 5000;  // products over more than one chunk of slots
+  for (Id i = 1; i <= n; ++i)
+    run(m, CreateProduct{fields("product " + std::to_string(i),
+                                i % 2 ? std::optional<Id>(1) : std::nullopt,
+                                i % 3 ? std::vector<Id>{1, 2} : std::vector<Id>{2})});
+  std::vector<ProductView> before;
+  for (Id i = 1; i <= n; ++i)
+    before.push_back(m.product_view(i));
+  m.begin_batch();
+  run(m, DeleteNamed{Resource::tag, 1, std::nullopt});
+  run(m, DeleteNamed{Resource::category, 1, std::nullopt});
+  CHECK(m.product(1)->fields.tag_ids == std::vector<Id>{2});
+  CHECK_FALSE(m.product(1)->fields.category_id);
+  m.rollback_batch();
+  for (Id i = 1; i <= n; ++i)
+    REQUIRE(m.product_view(i) == before[static_cast<size_t>(i - 1)]);
+  CHECK(m.product_count() == static_cast<size_t>(n));
+}
