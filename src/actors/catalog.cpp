@@ -11,6 +11,7 @@
 #include "events/decide.hpp"
 #include "events/event_store.hpp"
 #include "events/store/sqlite_log.hpp"
+#include "events/write_model_snapshot.hpp"
 #include "pg/connection.hpp"
 
 namespace catalog::actors {
@@ -40,6 +41,43 @@ using Kind = DomainError::Kind;
 // process appended, when a commit finds the head moved.
 void catch_up(CatalogState& s) {
   s.log->for_each_after(s.head.position, [&s](const events::RecordedEvent& e) { s.fold(e); });
+}
+
+// Starts the write model from its snapshot, if there is one the log confirms; the events
+// after it are folded by catch_up() as any others. `hash_at` reads the log it must match.
+void start_from_snapshot(CatalogState& s, const events::HashAt& hash_at) {
+  auto started = std::chrono::steady_clock::now();
+  std::string why;
+  auto snapshot = events::load_snapshot(s.snapshot_file, hash_at, why);
+  if (!snapshot) {
+    if (!why.empty())
+      spdlog::warn("catalog: the write model snapshot {} is not used: {}; folding the whole log",
+                   s.snapshot_file, why);
+    return;
+  }
+  s.model = std::move(snapshot->model);
+  s.head = snapshot->head;
+  s.snapshot_position = s.head.position;
+  s.last_recorded_at = snapshot->last_recorded_at;
+  spdlog::info("catalog: write model loaded from {} at position {} in {:.2f} s", s.snapshot_file,
+               s.head.position,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+}
+
+// A stop saves the model for the next start. A failure costs only that start's time.
+void save_at_stop(CatalogState& s) {
+  if (s.snapshot_file.empty() || s.head.position == 0 || s.head.position == s.snapshot_position)
+    return;
+  auto started = std::chrono::steady_clock::now();
+  try {
+    events::save_snapshot(s.snapshot_file, s.model, s.head, s.last_recorded_at);
+    s.snapshot_position = s.head.position;
+    spdlog::info("catalog: write model saved to {} at position {} in {:.2f} s", s.snapshot_file,
+                 s.head.position,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  } catch (const std::exception& ex) {
+    spdlog::warn("catalog: {}; the next start folds the log", ex.what());
+  }
 }
 
 void decide_one(CatalogState& s, CommandRequest& req) {
@@ -337,6 +375,7 @@ caf::behavior catalog(CatalogActor* self, std::shared_ptr<CatalogState> state,
         // Queued behind every command the server sent: answer them all, then stop the
         // projector (and the hub behind it), so nothing decided is left unanswered.
         flush(self, projector);
+        save_at_stop(*self->state);
         self->send(projector, stop_atom::value);
         self->quit();
       },
@@ -348,6 +387,12 @@ caf::behavior catalog(CatalogActor* self, std::shared_ptr<CatalogState> state,
 std::shared_ptr<CatalogState> open_catalog(const std::string& path, bool sql_echo) {
   auto s =
       std::make_shared<CatalogState>(std::make_unique<events::store::SqliteLog>(path, sql_echo));
+  s->snapshot_file = events::snapshot_path(path);
+  start_from_snapshot(*s, [&s](int64_t position) -> std::optional<std::string> {
+    auto at = s->log->read_after(position - 1, 1);
+    if (at.empty() || at.front().position != position) return std::nullopt;
+    return at.front().hash;
+  });
   catch_up(*s);
   return s;
 }
@@ -370,6 +415,16 @@ std::shared_ptr<CatalogState> open_cluster_catalog(const std::string& read_model
     s->last_recorded_at = caught_up->last_recorded_at;
   }
   db::Connection local(read_model_path, db::OpenMode::read_only);
+  s->snapshot_file = events::snapshot_path(read_model_path);
+  // The node's copy of the log confirms the snapshot: a model saved ahead of it (the
+  // writer's, before the projector mirrored its last batch) is refused and folded instead.
+  if (!caught_up) {
+    start_from_snapshot(*s, [&local](int64_t position) -> std::optional<std::string> {
+      auto at = events::EventStore(local).read_range(position - 1, position, 1);
+      if (at.empty()) return std::nullopt;
+      return at.front().hash;
+    });
+  }
   events::EventStore(local).for_each_after(s->head.position,
                                            [&s](const events::RecordedEvent& e) { s->fold(e); });
   node.saw_head(s->head.position);

@@ -48,6 +48,9 @@ struct CatalogState {
   events::WriteModel model;
   events::Head head{0, std::string(events::genesis_hash)};  // the last committed event
   events::Millis last_recorded_at = 0;
+  // Where the write model is saved when the catalog stops (write_model_snapshot.hpp).
+  std::string snapshot_file;
+  int64_t snapshot_position = 0;  // of the snapshot loaded or saved last
   metrics::Metrics* metrics = nullptr;
   FaultLog commit_faults{"catalog: cannot append to the event log; writes are answered 503"};
   std::chrono::steady_clock::time_point next_purge{};  // of answers kept over 24 hours

@@ -1,0 +1,300 @@
+#include "events/write_model_snapshot.hpp"
+
+#include <fcntl.h>
+#include <openssl/sha.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+namespace catalog::events {
+
+// ---- WriteModel's side: its private parts put back -------------------------------------
+
+void WriteModel::restore_named(Resource kind, Id id, NamedState state) {
+  auto& n = names(kind);
+  n.by_folded[state.folded] = id;
+  n.by_id[id] = std::move(state);
+}
+
+void WriteModel::restore_product(Id id, ProductState state) {
+  products_.put(id, std::move(state));
+}
+
+void WriteModel::restore_last_ids(Id category, Id tag, Id product) {
+  categories_.last_id = category;
+  tags_.last_id = tag;
+  last_product_id_ = product;
+}
+
+namespace {
+
+// "catalog write model", then the format's version: a file of another format is refused.
+constexpr char magic[] = "catalog write model\n";
+constexpr uint32_t format = 1;
+constexpr size_t digest_size = SHA256_DIGEST_LENGTH;
+
+class Out {
+ public:
+  void bytes(const void* p, size_t n) { buf_.append(static_cast<const char*>(p), n); }
+  template <class T>
+  void num(T v) {
+    bytes(&v, sizeof v);
+  }
+  void str(std::string_view s) {
+    num(static_cast<uint32_t>(s.size()));
+    bytes(s.data(), s.size());
+  }
+  std::string& buffer() { return buf_; }
+
+ private:
+  std::string buf_;
+};
+
+struct Truncated : std::runtime_error {
+  Truncated() : std::runtime_error("it ends before its contents do") {}
+};
+
+class In {
+ public:
+  In(const char* p, size_t n) : p_(p), end_(p + n) {}
+  void bytes(void* out, size_t n) {
+    if (static_cast<size_t>(end_ - p_) < n) throw Truncated();
+    std::memcpy(out, p_, n);
+    p_ += n;
+  }
+  template <class T>
+  T num() {
+    T v;
+    bytes(&v, sizeof v);
+    return v;
+  }
+  std::string str() {
+    auto n = num<uint32_t>();
+    if (static_cast<size_t>(end_ - p_) < n) throw Truncated();
+    std::string s(p_, n);
+    p_ += n;
+    return s;
+  }
+  bool done() const { return p_ == end_; }
+
+ private:
+  const char* p_;
+  const char* end_;
+};
+
+void put_optional(Out& out, const std::optional<std::string>& s) {
+  out.num<uint8_t>(s.has_value());
+  if (s) out.str(*s);
+}
+
+std::optional<std::string> get_optional(In& in) {
+  if (in.num<uint8_t>() == 0) return std::nullopt;
+  return in.str();
+}
+
+void put_names(Out& out, const WriteModel& model, Resource kind) {
+  Id last = model.next_id(kind) - 1;
+  out.num<int64_t>(last);
+  uint64_t count = 0;
+  for (Id id = 1; id <= last; ++id)
+    count += model.named(kind, id) != nullptr;
+  out.num<uint64_t>(count);
+  for (Id id = 1; id <= last; ++id) {
+    if (const NamedState* n = model.named(kind, id)) {
+      out.num<int64_t>(id);
+      out.num<int64_t>(n->version);
+      out.str(n->name);
+      out.str(n->folded);
+    }
+  }
+}
+
+Id get_names(In& in, WriteModel& model, Resource kind) {
+  auto last = in.num<int64_t>();
+  auto count = in.num<uint64_t>();
+  for (uint64_t i = 0; i < count; ++i) {
+    auto id = in.num<int64_t>();
+    NamedState n;
+    n.version = in.num<int64_t>();
+    n.name = in.str();
+    n.folded = in.str();
+    model.restore_named(kind, id, std::move(n));
+  }
+  return last;
+}
+
+[[noreturn]] void failed(const std::string& what, const std::string& path) {
+  throw std::runtime_error("cannot write the write model snapshot " + path + ": " + what + ": " +
+                           std::strerror(errno));
+}
+
+void write_all(int fd, const std::string& data, const std::string& path) {
+  for (size_t done = 0; done < data.size();) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) failed("write", path);
+    done += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
+
+std::string snapshot_path(const std::string& database_path) {
+  return database_path + ".write-model";
+}
+
+void save_snapshot(const std::string& path, const WriteModel& model, const Head& head,
+                   Millis last_recorded_at) {
+  Out out;
+  out.buffer().reserve(4096 + model.product_count() * 128);  // grown, it would be copied
+  out.bytes(magic, sizeof magic - 1);
+  out.num<uint32_t>(format);
+  out.num<int64_t>(head.position);
+  out.str(head.hash);
+  out.num<int64_t>(last_recorded_at);
+  put_names(out, model, Resource::category);
+  put_names(out, model, Resource::tag);
+  Id last = model.next_id(Resource::product) - 1;
+  out.num<int64_t>(last);
+  out.num<uint64_t>(model.product_count());
+  for (Id id = 1; id <= last; ++id) {
+    auto p = model.product(id);
+    if (!p) continue;
+    out.num<int64_t>(id);
+    out.num<int64_t>(p->version);
+    out.num<int64_t>(p->created_at);
+    out.num<int64_t>(p->updated_at);
+    const ProductFields& f = p->fields;
+    out.str(f.name);
+    put_optional(out, f.description);
+    put_optional(out, f.image_url);
+    out.num<double>(f.price_shmeckles);
+    out.num<double>(f.price_flurbos);
+    out.num<uint8_t>(f.category_id.has_value());
+    out.num<int64_t>(f.category_id.value_or(0));
+    out.num<uint32_t>(static_cast<uint32_t>(f.tag_ids.size()));
+    for (Id t : f.tag_ids)
+      out.num<int64_t>(t);
+  }
+  unsigned char digest[digest_size];
+  SHA256(reinterpret_cast<const unsigned char*>(out.buffer().data()), out.buffer().size(), digest);
+  out.bytes(digest, digest_size);
+
+  // Written aside and renamed into place: the name only ever holds a whole snapshot.
+  std::string temporary = path + ".tmp";
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) failed("open", temporary);
+  try {
+    write_all(fd, out.buffer(), temporary);
+    if (::fsync(fd) != 0) failed("fsync", temporary);
+  } catch (...) {
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    throw;
+  }
+  ::close(fd);
+  if (::rename(temporary.c_str(), path.c_str()) != 0) failed("rename", path);
+  auto dir = std::filesystem::path(path).parent_path();
+  int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+std::optional<ModelSnapshot> load_snapshot(const std::string& path, const HashAt& hash_at,
+                                           std::string& why) {
+  why.clear();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT) why = std::string("it cannot be opened: ") + std::strerror(errno);
+    return std::nullopt;
+  }
+  std::string data;
+  struct stat st {};
+  bool read_whole = ::fstat(fd, &st) == 0;
+  if (read_whole) {
+    data.resize(static_cast<size_t>(st.st_size));
+    for (size_t done = 0; read_whole && done < data.size();) {
+      ssize_t n = ::read(fd, data.data() + done, data.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) read_whole = false;
+      done += n > 0 ? static_cast<size_t>(n) : 0;
+    }
+  }
+  ::close(fd);
+  if (!read_whole) {
+    why = "it cannot be read";
+    return std::nullopt;
+  }
+  size_t header = sizeof magic - 1 + sizeof(uint32_t);
+  if (data.size() < header + digest_size || data.compare(0, sizeof magic - 1, magic) != 0) {
+    why = "it is not a write model snapshot";
+    return std::nullopt;
+  }
+  size_t body = data.size() - digest_size;
+  unsigned char digest[digest_size];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), body, digest);
+  if (std::memcmp(digest, data.data() + body, digest_size) != 0) {
+    why = "its digest does not match its contents (cut short or damaged)";
+    return std::nullopt;
+  }
+  try {
+    In in(data.data() + sizeof magic - 1, body - (sizeof magic - 1));
+    if (in.num<uint32_t>() != format) {
+      why = "it is of another format version";
+      return std::nullopt;
+    }
+    ModelSnapshot s;
+    s.head.position = in.num<int64_t>();
+    s.head.hash = in.str();
+    s.last_recorded_at = in.num<int64_t>();
+    auto logged = hash_at(s.head.position);
+    if (!logged) {
+      why = "the log has no event at its position " + std::to_string(s.head.position);
+      return std::nullopt;
+    }
+    if (*logged != s.head.hash) {
+      why = "the log's event at its position " + std::to_string(s.head.position) +
+            " has another hash (a snapshot of another log)";
+      return std::nullopt;
+    }
+    Id last_category = get_names(in, s.model, Resource::category);
+    Id last_tag = get_names(in, s.model, Resource::tag);
+    auto last_product = in.num<int64_t>();
+    auto count = in.num<uint64_t>();
+    for (uint64_t i = 0; i < count; ++i) {
+      auto id = in.num<int64_t>();
+      ProductState p;
+      p.version = in.num<int64_t>();
+      p.created_at = in.num<int64_t>();
+      p.updated_at = in.num<int64_t>();
+      ProductFields& f = p.fields;
+      f.name = in.str();
+      f.description = get_optional(in);
+      f.image_url = get_optional(in);
+      f.price_shmeckles = in.num<double>();
+      f.price_flurbos = in.num<double>();
+      bool has_category = in.num<uint8_t>() != 0;
+      auto category = in.num<int64_t>();
+      if (has_category) f.category_id = category;
+      f.tag_ids.resize(in.num<uint32_t>());
+      for (Id& t : f.tag_ids)
+        t = in.num<int64_t>();
+      if (id < 1 || id > last_product) throw std::runtime_error("a product id out of range");
+      s.model.restore_product(id, std::move(p));
+    }
+    if (!in.done()) throw std::runtime_error("bytes after its contents");
+    s.model.restore_last_ids(last_category, last_tag, last_product);
+    return s;
+  } catch (const std::exception& ex) {
+    why = std::string("it does not read as one: ") + ex.what();
+    return std::nullopt;
+  }
+}
+
+}  // namespace catalog::events
