@@ -8,7 +8,9 @@
 # [options of bench/notifier.py]` runs the notifier's: the bot's subscribers and writes
 # with Telegram down. `bench/run.sh --proofs [options of bench/proofs.py]` runs the audit
 # proofs' (the Merkle tree at 1,000,000 events), against the commit before the tree, built in a
-# worktree beside this one (BENCH_BASE_DIR, default ../bench-base).
+# worktree beside this one (BENCH_BASE_DIR, default ../bench-base). `bench/run.sh --large
+# [options of bench/large.py]` runs the large catalog's (1,000,000 products, each goal beside
+# its figure; the seeded catalog is cached in ../bench-cache).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh" wrk
@@ -36,6 +38,11 @@ if [[ ${1:-} == --proofs ]]; then
   cmake --build "$base/build-release" -j2 --target catalog
   cmake --build "$root/build-release" -j2 --target catalog_proof_bench
   exec python3 "$root/bench/proofs.py" --before-binary "$base/build-release/catalog" "$@"
+fi
+if [[ ${1:-} == --large ]]; then
+  shift
+  cmake --build "$root/build-release" -j2 --target catalog_seed_log
+  exec python3 "$root/bench/large.py" "$@"
 fi
 if [[ ${1:-} == --notifier ]]; then
   shift

@@ -75,3 +75,23 @@ function consistency_proof()
   return wrk.format("GET", "/audit/proof/consistency?first=" .. math.random(1, second) ..
     "&second=" .. second)
 end
+
+-- The large catalog's filters (bench/large.py, which draws the same parameters in Python to
+-- check X-Total-Count). The shopper's: a 3-5 letter fragment of one of the words, a price
+-- window 20-200 shmeckles wide starting in 1..900, and one or two tags.
+function shopper_filter()
+  local w = words[math.random(1, #words)]
+  local len = math.min(#w, math.random(3, 5))
+  local from = math.random(1, #w - len + 1)
+  local low = math.random(1, 900)
+  local tags = tostring(math.random(1, 50))
+  if math.random(1, 2) == 2 then tags = tags .. "," .. math.random(1, 50) end
+  return wrk.format("GET", "/products/?name=" .. w:sub(from, from + len - 1) ..
+    "&min_price_shmeckles=" .. low .. "&max_price_shmeckles=" .. (low + math.random(20, 200)) ..
+    "&tag_ids=" .. tags .. "&limit=20")
+end
+
+-- The broad one: a whole word; each name holds two of the 24, so one matches about 8 %.
+function broad_filter()
+  return wrk.format("GET", "/products/?name=" .. words[math.random(1, #words)] .. "&limit=20")
+end
