@@ -50,7 +50,9 @@ class WriteModel {
 
   // A snapshot's state put back as it was saved (write_model_snapshot.cpp).
   void restore_named(Resource kind, Id id, NamedState state);
-  void restore_product(Id id, ProductState state);
+  // A product's record as ProductsById keeps it ("" when there is none), and back.
+  std::string packed_product(Id id) const;
+  void restore_packed_product(Id id, std::string_view record);
   void restore_last_ids(Id category, Id tag, Id product);
 
   // Undo journal for group commit: the catalog actor applies decided events at once, so

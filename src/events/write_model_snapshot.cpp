@@ -20,8 +20,12 @@ void WriteModel::restore_named(Resource kind, Id id, NamedState state) {
   n.by_id[id] = std::move(state);
 }
 
-void WriteModel::restore_product(Id id, ProductState state) {
-  products_.put(id, std::move(state));
+std::string WriteModel::packed_product(Id id) const {
+  return products_.packed(id);
+}
+
+void WriteModel::restore_packed_product(Id id, std::string_view record) {
+  products_.put_packed(id, record);
 }
 
 void WriteModel::restore_last_ids(Id category, Id tag, Id product) {
@@ -33,8 +37,10 @@ void WriteModel::restore_last_ids(Id category, Id tag, Id product) {
 namespace {
 
 // "catalog write model", then the format's version: a file of another format is refused.
+// The products are ProductsById's own records, copied as they are (no decoding either way):
+// a change to that record's layout must change `format`.
 constexpr char magic[] = "catalog write model\n";
-constexpr uint32_t format = 1;
+constexpr uint32_t format = 2;
 constexpr size_t digest_size = SHA256_DIGEST_LENGTH;
 
 class Out {
@@ -72,29 +78,20 @@ class In {
     bytes(&v, sizeof v);
     return v;
   }
-  std::string str() {
+  std::string_view view() {
     auto n = num<uint32_t>();
     if (static_cast<size_t>(end_ - p_) < n) throw Truncated();
-    std::string s(p_, n);
+    std::string_view s(p_, n);
     p_ += n;
     return s;
   }
+  std::string str() { return std::string(view()); }
   bool done() const { return p_ == end_; }
 
  private:
   const char* p_;
   const char* end_;
 };
-
-void put_optional(Out& out, const std::optional<std::string>& s) {
-  out.num<uint8_t>(s.has_value());
-  if (s) out.str(*s);
-}
-
-std::optional<std::string> get_optional(In& in) {
-  if (in.num<uint8_t>() == 0) return std::nullopt;
-  return in.str();
-}
 
 void put_names(Out& out, const WriteModel& model, Resource kind) {
   Id last = model.next_id(kind) - 1;
@@ -162,23 +159,10 @@ void save_snapshot(const std::string& path, const WriteModel& model, const Head&
   out.num<int64_t>(last);
   out.num<uint64_t>(model.product_count());
   for (Id id = 1; id <= last; ++id) {
-    auto p = model.product(id);
-    if (!p) continue;
+    std::string record = model.packed_product(id);
+    if (record.empty()) continue;
     out.num<int64_t>(id);
-    out.num<int64_t>(p->version);
-    out.num<int64_t>(p->created_at);
-    out.num<int64_t>(p->updated_at);
-    const ProductFields& f = p->fields;
-    out.str(f.name);
-    put_optional(out, f.description);
-    put_optional(out, f.image_url);
-    out.num<double>(f.price_shmeckles);
-    out.num<double>(f.price_flurbos);
-    out.num<uint8_t>(f.category_id.has_value());
-    out.num<int64_t>(f.category_id.value_or(0));
-    out.num<uint32_t>(static_cast<uint32_t>(f.tag_ids.size()));
-    for (Id t : f.tag_ids)
-      out.num<int64_t>(t);
+    out.str(record);
   }
   unsigned char digest[digest_size];
   SHA256(reinterpret_cast<const unsigned char*>(out.buffer().data()), out.buffer().size(), digest);
@@ -269,24 +253,10 @@ std::optional<ModelSnapshot> load_snapshot(const std::string& path, const HashAt
     auto count = in.num<uint64_t>();
     for (uint64_t i = 0; i < count; ++i) {
       auto id = in.num<int64_t>();
-      ProductState p;
-      p.version = in.num<int64_t>();
-      p.created_at = in.num<int64_t>();
-      p.updated_at = in.num<int64_t>();
-      ProductFields& f = p.fields;
-      f.name = in.str();
-      f.description = get_optional(in);
-      f.image_url = get_optional(in);
-      f.price_shmeckles = in.num<double>();
-      f.price_flurbos = in.num<double>();
-      bool has_category = in.num<uint8_t>() != 0;
-      auto category = in.num<int64_t>();
-      if (has_category) f.category_id = category;
-      f.tag_ids.resize(in.num<uint32_t>());
-      for (Id& t : f.tag_ids)
-        t = in.num<int64_t>();
-      if (id < 1 || id > last_product) throw std::runtime_error("a product id out of range");
-      s.model.restore_product(id, std::move(p));
+      std::string_view record = in.view();
+      if (id < 1 || id > last_product || record.empty())
+        throw std::runtime_error("a product out of range");
+      s.model.restore_packed_product(id, record);
     }
     if (!in.done()) throw std::runtime_error("bytes after its contents");
     s.model.restore_last_ids(last_category, last_tag, last_product);
