@@ -156,15 +156,6 @@ void NameSearch::compact() {
   garbage_ = 0;
 }
 
-const PostingList* NameSearch::sole_list(std::string_view term) const {
-  static const PostingList none;
-  thread_local std::vector<uint64_t> grams;
-  auto [units, valid] = trigrams(term, grams);
-  if (units != 3 || !valid) return nullptr;
-  auto it = postings_.find(grams.front());
-  return it == postings_.end() ? &none : &it->second;
-}
-
 std::shared_ptr<const Roaring> NameSearch::matching(std::string_view term) const {
   if (auto kept = memo_.find(term)) return kept;
   thread_local std::vector<Id> ids;

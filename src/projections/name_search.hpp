@@ -45,17 +45,6 @@ class NameSearch {
   // The same into `out` (emptied first), so that a caller can keep one buffer.
   void find(std::string_view term, std::vector<events::Id>& out) const;
 
-  // f(id) for each id find(term) gives, ascending. A term of one trigram (three letters)
-  // is its list, read in place without a vector of its ids.
-  template <class F>
-  void for_each(std::string_view term, F f) const {
-    if (const PostingList* list = sole_list(term)) return list->for_each(f);
-    thread_local std::vector<events::Id> ids;
-    find(term, ids);
-    for (events::Id id : ids)
-      f(id);
-  }
-
   size_t size() const { return names_; }
   const TermMemo& memo() const { return memo_; }
 
@@ -70,9 +59,6 @@ class NameSearch {
 
   std::string_view name(size_t id) const;
   Slot store(std::string_view folded);
-  // The list whose ids are exactly the names holding `term`, when `term` is UTF-8 of three
-  // code points (an empty list if no name has it); null otherwise.
-  const PostingList* sole_list(std::string_view term) const;
   void post(uint32_t id, std::string_view folded);
   void unpost(uint32_t id, std::string_view folded);
   void compact();
