@@ -27,6 +27,15 @@ int retry_for_20ms(void*, int attempts) {
 // Frames a RESTART may have to copy itself, with writers waiting: about 256 KB.
 constexpr int restart_backlog = 64;
 
+// fsync of the database file through SQLite's own handle: a descriptor of our own, once
+// closed, would drop the process's POSIX locks on the file.
+void sync_database(sqlite3* db) {
+  sqlite3_file* file = nullptr;
+  if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK && file &&
+      file->pMethods)
+    file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
+}
+
 }  // namespace
 
 Checkpointer::Checkpointer(std::string path, std::chrono::milliseconds interval, int restart_frames)
@@ -74,9 +83,19 @@ void Checkpointer::run() {
                          frames - copied > restart_backlog && pass < 10;
            ++pass)
         rc = passive();
-      if (rc == SQLITE_OK && frames >= restart_frames_ && frames - copied <= restart_backlog)
+      if (rc == SQLITE_OK && frames >= restart_frames_ && frames - copied <= restart_backlog) {
+        // A PASSIVE checkpoint syncs the database file only when it has copied every frame,
+        // which under steady writes it never has: every page copied since the last RESTART
+        // was synced inside the next one, with the writers held (110-350 ms a RESTART under
+        // random updates of a million products). Synced here, off the write lock, the
+        // RESTART syncs only the few frames it copies itself.
+        sync_database(db->handle());
+        rc = passive();  // what came in during the sync: copied, so the RESTART has not to
+      }
+      if (rc == SQLITE_OK && frames >= restart_frames_ && frames - copied <= restart_backlog) {
         rc = sqlite3_wal_checkpoint_v2(db->handle(), "main", SQLITE_CHECKPOINT_RESTART, nullptr,
                                        nullptr);
+      }
       // BUSY: another checkpoint is running (a tool's, or SQLite's at a last close), or a
       // reader stayed in the WAL past the RESTART's wait.
       if (rc != SQLITE_OK && rc != SQLITE_BUSY) throw Error(rc, sqlite3_errmsg(db->handle()));
