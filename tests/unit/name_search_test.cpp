@@ -56,6 +56,20 @@ class Names {
   std::mt19937 rng_;
 };
 
+// Five random names given, replaced or taken away, in `truth` and in `search` alike.
+void change_names(Names& gen, std::map<Id, std::string>& truth, NameSearch& search) {
+  for (int i = 0; i < 5; ++i) {
+    Id id = gen.pick(1, 400);
+    if (gen.pick(0, 3) == 0) {
+      truth.erase(id);
+      search.set(id, std::nullopt);
+    } else {
+      truth[id] = gen.name();
+      search.set(id, truth[id]);
+    }
+  }
+}
+
 }  // namespace
 
 TEST_CASE("names are found as a substring test of every name finds them", "[name-search]") {
@@ -72,16 +86,7 @@ TEST_CASE("names are found as a substring test of every name finds them", "[name
 
   int found = 0;
   for (int round = 0; round < 400; ++round) {
-    for (int i = 0; i < 5; ++i) {
-      Id id = gen.pick(1, 400);
-      if (gen.pick(0, 3) == 0) {
-        truth.erase(id);
-        search.set(id, std::nullopt);
-      } else {
-        truth[id] = gen.name();
-        search.set(id, truth[id]);
-      }
-    }
+    change_names(gen, truth, search);
     REQUIRE(search.size() == truth.size());
     for (int q = 0; q < 10; ++q) {
       std::string term = gen.term(truth);
@@ -120,16 +125,7 @@ TEST_CASE("kept answers follow every rename, removal and new name", "[name-searc
       REQUIRE(ids_of(*search.matching(term)) == expected);
       found += !expected.empty();
     }
-    for (int i = 0; i < 5; ++i) {
-      Id id = gen.pick(1, 400);
-      if (gen.pick(0, 3) == 0) {
-        truth.erase(id);
-        search.set(id, std::nullopt);
-      } else {
-        truth[id] = gen.name();
-        search.set(id, truth[id]);
-      }
-    }
+    change_names(gen, truth, search);
     // Every term asked so far, kept or not, answers for the names as they are now.
     for (const auto& term : asked) {
       INFO("round " << round << ", kept term '" << term << "'");
