@@ -1,7 +1,10 @@
 #include "projections/filter_index.hpp"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <mutex>
+#include <stdexcept>
 
 #include "projections/catalog_projection.hpp"
 #include "projections/gradual_growth.hpp"
@@ -30,8 +33,7 @@ struct ChangedRow {
   bool exists = false;
   double shmeckles = 0;
   double flurbos = 0;
-  Id category = 0;
-  bool has_category = false;
+  std::optional<Id> category;
   std::string folded;
 };
 
@@ -46,6 +48,22 @@ bool unfiltered(const ProductFilter& f) {
 
 }  // namespace
 
+// Beyond 32 bits an id cannot be kept (tags' bitmaps and the price orders hold 32-bit ids):
+// the index refuses the catalog and SQL answers its filters. The catalog numbers from 1, so
+// that would take four billion products or categories.
+namespace {
+[[noreturn]] void beyond_32_bits() {
+  throw std::range_error("an id beyond 32 bits: filters are left to SQL");
+}
+}  // namespace
+
+std::optional<FilterIndex::Product> FilterIndex::entry(double shmeckles, double flurbos,
+                                                       std::optional<Id> category) {
+  if (!category) return Product{shmeckles, flurbos, Product::no_category};
+  if (*category <= Id{Product::no_category} || *category >= Id{Product::gone}) return std::nullopt;
+  return Product{shmeckles, flurbos, static_cast<uint32_t>(*category)};
+}
+
 bool FilterIndex::serves(const ProductFilter& f) {
   return f.sort == SortKey::id || by_price(f.sort);
 }
@@ -57,7 +75,7 @@ IndexedPage FilterIndex::every_product(const ProductFilter& f) const {
   page.total = existing_;
   int64_t rank = 0;
   auto take = [&](size_t id) {
-    if (products_[id].exists && rank++ >= f.skip) page.ids.push_back(static_cast<Id>(id));
+    if (products_[id].exists() && rank++ >= f.skip) page.ids.push_back(static_cast<Id>(id));
     return static_cast<int64_t>(page.ids.size()) < f.limit;
   };
   if (f.descending) {
@@ -114,7 +132,7 @@ IndexedPage FilterIndex::price_ordered(const ProductFilter& f, const std::string
 
 PriceOrder::Current FilterIndex::price_of(bool shmeckles) const {
   return [this, shmeckles](Id id) -> std::optional<double> {
-    if (id < 0 || static_cast<size_t>(id) >= products_.size() || !products_[id].exists)
+    if (id < 0 || static_cast<size_t>(id) >= products_.size() || !products_[id].exists())
       return std::nullopt;
     return shmeckles ? products_[id].shmeckles : products_[id].flurbos;
   };
@@ -154,9 +172,12 @@ void FilterIndex::load(db::Connection& db) {
     while (rows.step()) {
       Id id = rows.int64(0);
       if (id < 0) continue;  // ids come from the catalog and start at 1
+      if (id > Id{UINT32_MAX}) beyond_32_bits();
       if (static_cast<size_t>(id) >= products.size()) products.resize(id + 1);
-      products[id] = Product{rows.real(1), rows.real(2), rows.is_null(3) ? 0 : rows.int64(3),
-                             !rows.is_null(3), true};
+      auto product = entry(rows.real(1), rows.real(2),
+                           rows.is_null(3) ? std::nullopt : std::optional<Id>(rows.int64(3)));
+      if (!product) beyond_32_bits();
+      products[id] = *product;
       names.append(id, rows.text_view(4));
     }
     db::Statement tags(db,
@@ -176,17 +197,20 @@ void FilterIndex::load(db::Connection& db) {
   names.index();
   std::vector<std::pair<double, Id>> shmeckles, flurbos;
   auto existing = static_cast<size_t>(
-      std::count_if(products.begin(), products.end(), [](const Product& p) { return p.exists; }));
+      std::count_if(products.begin(), products.end(), [](const Product& p) { return p.exists(); }));
   shmeckles.reserve(existing);
   flurbos.reserve(existing);
   for (size_t id = 0; id < products.size(); ++id) {
-    if (!products[id].exists) continue;
-    shmeckles.emplace_back(products[id].shmeckles, static_cast<Id>(id));
-    flurbos.emplace_back(products[id].flurbos, static_cast<Id>(id));
+    if (!products[id].exists()) continue;
+    shmeckles.emplace_back(double{products[id].shmeckles}, static_cast<Id>(id));
+    flurbos.emplace_back(double{products[id].flurbos}, static_cast<Id>(id));
   }
   PriceOrder by_shmeckles, by_flurbos;
-  by_shmeckles.reset(std::move(shmeckles));
-  by_flurbos.reset(std::move(flurbos));
+  if (!by_shmeckles.reset(std::move(shmeckles)) || !by_flurbos.reset(std::move(flurbos)))
+    beyond_32_bits();
+  // The rows were read, the orders sorted and the trigram lists built in blocks this thread
+  // freed again: returned to the system, they are not counted in the server's memory.
+  malloc_trim(0);
   std::unique_lock lock(mutex_);
   by_shmeckles_ = std::move(by_shmeckles);
   by_flurbos_ = std::move(by_flurbos);
@@ -234,27 +258,34 @@ void FilterIndex::refresh(db::Connection& db, const FilterChanges& changes, int6
       row.folded = s->text(0);
       row.shmeckles = s->real(1);
       row.flurbos = s->real(2);
-      row.has_category = !s->is_null(3);
-      row.category = row.has_category ? s->int64(3) : 0;
+      if (!s->is_null(3)) row.category = s->int64(3);
     }
     rows.push_back(std::move(row));
   }
 
+  std::vector<std::optional<Product>> entries;
+  entries.reserve(rows.size());
+  for (const auto& row : rows) {
+    if (row.id > Id{UINT32_MAX}) beyond_32_bits();
+    entries.push_back(row.exists ? entry(row.shmeckles, row.flurbos, row.category) : Product{});
+    if (!entries.back()) beyond_32_bits();
+  }
+
   std::unique_lock lock(mutex_);
   if (position_ < 0) return;
-  for (const auto& row : rows) {
+  for (size_t k = 0; k < rows.size(); ++k) {
+    const auto& row = rows[k];
     if (row.id < 0) continue;
     if (static_cast<size_t>(row.id) >= products_.size()) {
       make_room(products_, static_cast<size_t>(row.id) + 1);
       products_.resize(row.id + 1);
     }
     const Product& before = products_[row.id];
-    existing_ += int64_t{row.exists} - int64_t{before.exists};
-    if (row.exists != before.exists || row.shmeckles != before.shmeckles)
+    existing_ += int64_t{row.exists} - int64_t{before.exists()};
+    if (row.exists != before.exists() || row.shmeckles != before.shmeckles)
       by_shmeckles_.changed(row.id);
-    if (row.exists != before.exists || row.flurbos != before.flurbos) by_flurbos_.changed(row.id);
-    products_[row.id] =
-        Product{row.shmeckles, row.flurbos, row.category, row.has_category, row.exists};
+    if (row.exists != before.exists() || row.flurbos != before.flurbos) by_flurbos_.changed(row.id);
+    products_[row.id] = *entries[k];
     names_.set(row.id, row.exists ? std::optional<std::string_view>(row.folded) : std::nullopt);
   }
   for (const auto& t : changes.taggings) {
@@ -274,8 +305,11 @@ void FilterIndex::refresh(db::Connection& db, const FilterChanges& changes, int6
     }
   }
   size_t slack = price_slack_.value_or(std::max<size_t>(1024, products_.size() / 64));
-  by_shmeckles_.settle(price_of(true), slack);
-  by_flurbos_.settle(price_of(false), slack);
+  if (!by_shmeckles_.settle(price_of(true), slack) || !by_flurbos_.settle(price_of(false), slack)) {
+    position_ = -1;
+    moved_.notify_all();
+    beyond_32_bits();
+  }
   position_ = position;
   moved_.notify_all();
 }
@@ -283,7 +317,9 @@ void FilterIndex::refresh(db::Connection& db, const FilterChanges& changes, int6
 bool FilterIndex::keeps(const ProductFilter& f, Id id) const {
   if (id < 0 || static_cast<size_t>(id) >= products_.size()) return false;
   const Product& p = products_[id];
-  return p.exists && (!f.category_id || (p.has_category && p.category == *f.category_id)) &&
+  return p.exists() &&
+         (!f.category_id ||
+          (p.category != Product::no_category && Id{p.category} == *f.category_id)) &&
          within(p.shmeckles, f.min_price_shmeckles, f.max_price_shmeckles) &&
          within(p.flurbos, f.min_price_flurbos, f.max_price_flurbos);
 }

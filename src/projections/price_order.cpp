@@ -8,11 +8,27 @@ namespace catalog::projections {
 
 using events::Id;
 
-void PriceOrder::reset(std::vector<Key> keys) {
-  std::sort(keys.begin(), keys.end());
-  sorted_ = std::move(keys);
+namespace {
+
+bool fits(Id id) {
+  return id >= 0 && id <= Id{UINT32_MAX};
+}
+
+}  // namespace
+
+bool PriceOrder::reset(std::vector<Key> keys) {
+  sorted_.clear();
   changed_.clear();
   changed_bits_.clear();
+  if (!std::all_of(keys.begin(), keys.end(), [](const Key& k) { return fits(k.second); }))
+    return false;
+  std::sort(keys.begin(), keys.end());
+  std::vector<uint32_t> ids;
+  ids.reserve(keys.size());
+  for (const Key& k : keys)
+    ids.push_back(static_cast<uint32_t>(k.second));
+  sorted_ = std::move(ids);
+  return true;
 }
 
 void PriceOrder::changed(Id id) {
@@ -33,19 +49,28 @@ std::vector<PriceOrder::Key> PriceOrder::changed_keys(const Current& current) co
   return keys;
 }
 
-void PriceOrder::settle(const Current& current, size_t slack) {
-  if (changed_.size() <= slack) return;
+bool PriceOrder::settle(const Current& current, size_t slack) {
+  if (changed_.size() <= slack) return true;
   std::vector<Key> fresh = changed_keys(current);
+  if (!std::all_of(fresh.begin(), fresh.end(), [](const Key& k) { return fits(k.second); }))
+    return false;
   // In place: a merged copy would hold the order twice at each merge, and at a million
-  // products the peak RSS of the write runs grew by 108 MB instead of the 32 the orders take.
+  // products the peak RSS of the write runs grew by 108 MB instead of the 32 the orders took.
   sorted_.erase(std::remove_if(sorted_.begin(), sorted_.end(),
-                               [this](const Key& key) { return is_changed(key.second); }),
+                               [this](uint32_t id) { return is_changed(id); }),
                 sorted_.end());
-  make_room(sorted_, sorted_.size() + fresh.size());  // doubled: up to 16 MB aside at 1M
-  auto middle = sorted_.insert(sorted_.end(), fresh.begin(), fresh.end());
-  std::inplace_merge(sorted_.begin(), middle, sorted_.end());
+  make_room(sorted_, sorted_.size() + fresh.size());  // an eighth more: up to 0.5 MB at 1M
+  auto middle = sorted_.end() - sorted_.begin();
+  for (const Key& k : fresh)
+    sorted_.push_back(static_cast<uint32_t>(k.second));
+  // Every id left is unchanged or fresh: its current price is the one it is ordered by.
+  std::inplace_merge(sorted_.begin(), sorted_.begin() + middle, sorted_.end(),
+                     [&current](uint32_t a, uint32_t b) {
+                       return Key{price(current, a), a} < Key{price(current, b), b};
+                     });
   changed_.clear();
   changed_bits_.clear();
+  return true;
 }
 
 std::vector<Id> PriceOrder::page(bool descending, size_t skip, size_t limit,
@@ -59,15 +84,16 @@ std::vector<Id> PriceOrder::page(bool descending, size_t skip, size_t limit,
     if (rank++ >= skip) out.push_back(id);
     return rank < wanted;
   };
+  auto key = [&current](uint32_t id) { return Key{price(current, id), id}; };
   if (!descending) {
     size_t i = 0, k = 0;
     for (;;) {
-      while (i < sorted_.size() && is_changed(sorted_[i].second))
+      while (i < sorted_.size() && is_changed(sorted_[i]))
         ++i;
       bool old_left = i < sorted_.size(), fresh_left = k < fresh.size();
       if (!old_left && !fresh_left) break;
-      bool from_old = old_left && (!fresh_left || sorted_[i] < fresh[k]);
-      if (!take(from_old ? sorted_[i++].second : fresh[k++].second)) break;
+      bool from_old = old_left && (!fresh_left || key(sorted_[i]) < fresh[k]);
+      if (!take(from_old ? Id{sorted_[i++]} : fresh[k++].second)) break;
     }
     return out;
   }
@@ -76,17 +102,17 @@ std::vector<Id> PriceOrder::page(bool descending, size_t skip, size_t limit,
   size_t i = sorted_.size(), k = fresh.size();
   std::vector<Id> run;
   for (;;) {
-    while (i > 0 && is_changed(sorted_[i - 1].second))
+    while (i > 0 && is_changed(sorted_[i - 1]))
       --i;
     if (i == 0 && k == 0) break;
-    double price = i == 0   ? fresh[k - 1].first
-                   : k == 0 ? sorted_[i - 1].first
-                            : std::max(sorted_[i - 1].first, fresh[k - 1].first);
+    double top = i == 0   ? fresh[k - 1].first
+                 : k == 0 ? price(current, sorted_[i - 1])
+                          : std::max(price(current, sorted_[i - 1]), fresh[k - 1].first);
     run.clear();
-    for (; i > 0 && (sorted_[i - 1].first == price || is_changed(sorted_[i - 1].second)); --i) {
-      if (!is_changed(sorted_[i - 1].second)) run.push_back(sorted_[i - 1].second);
+    for (; i > 0 && (is_changed(sorted_[i - 1]) || price(current, sorted_[i - 1]) == top); --i) {
+      if (!is_changed(sorted_[i - 1])) run.push_back(sorted_[i - 1]);
     }
-    for (; k > 0 && fresh[k - 1].first == price; --k)
+    for (; k > 0 && fresh[k - 1].first == top; --k)
       run.push_back(fresh[k - 1].second);
     std::sort(run.begin(), run.end());
     for (Id id : run) {

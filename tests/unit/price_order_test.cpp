@@ -95,3 +95,20 @@ TEST_CASE("the price order takes the largest skip and gives nothing past the end
   CHECK(order.page(false, std::numeric_limits<int64_t>::max(), 100, current).empty());
   CHECK(order.page(true, 2, 1, current).empty());
 }
+
+TEST_CASE("the price order refuses an id beyond 32 bits", "[price-order]") {
+  const Id huge = Id{UINT32_MAX} + 1;
+  std::map<Id, double> prices{{1, 2.0}, {huge, 1.0}};
+  PriceOrder::Current current = [&](Id id) -> std::optional<double> {
+    auto it = prices.find(id);
+    if (it == prices.end()) return std::nullopt;
+    return it->second;
+  };
+  PriceOrder order;
+  CHECK_FALSE(order.reset({{2.0, 1}, {1.0, huge}}));
+  REQUIRE(order.reset({{2.0, 1}}));
+  order.changed(huge);
+  CHECK_FALSE(order.settle(current, 0));
+  CHECK(order.settle(current, 1));  // within the slack: laid over the order, not merged
+  CHECK(order.page(false, 0, 5, current) == std::vector<Id>{huge, 1});
+}
