@@ -55,19 +55,32 @@ bool PriceOrder::settle(const Current& current, size_t slack) {
   if (!std::all_of(fresh.begin(), fresh.end(), [](const Key& k) { return fits(k.second); }))
     return false;
   // In place: a merged copy would hold the order twice at each merge, and at a million
-  // products the peak RSS of the write runs grew by 108 MB instead of the 32 the orders took.
+  // products the peak RSS of the write runs grew by 108 MB instead of the 32 the orders then took.
   sorted_.erase(std::remove_if(sorted_.begin(), sorted_.end(),
                                [this](uint32_t id) { return is_changed(id); }),
                 sorted_.end());
-  make_room(sorted_, sorted_.size() + fresh.size());  // an eighth more: up to 0.5 MB at 1M
-  auto middle = sorted_.end() - sorted_.begin();
-  for (const Key& k : fresh)
-    sorted_.push_back(static_cast<uint32_t>(k.second));
-  // Every id left is unchanged or fresh: its current price is the one it is ordered by.
-  std::inplace_merge(sorted_.begin(), sorted_.begin() + middle, sorted_.end(),
-                     [&current](uint32_t a, uint32_t b) {
-                       return Key{price(current, a), a} < Key{price(current, b), b};
-                     });
+  // Each fresh id goes in where a binary search puts it, and the runs between move up once,
+  // from the back: an ordinary merge compared every id by its price, looked up at random
+  // (26 ms under the index's lock at a million products, against 8 ms with the prices kept).
+  size_t old_size = sorted_.size();
+  std::vector<size_t> at;  // where each fresh id goes among the old ones
+  at.reserve(fresh.size());
+  for (const Key& k : fresh) {
+    at.push_back(static_cast<size_t>(std::upper_bound(sorted_.begin(), sorted_.end(), k,
+                                                      [&current](const Key& key, uint32_t id) {
+                                                        return key < Key{price(current, id), id};
+                                                      }) -
+                                     sorted_.begin()));
+  }
+  make_room(sorted_, old_size + fresh.size());  // an eighth more: up to 0.5 MB at 1M
+  sorted_.resize(old_size + fresh.size());
+  size_t end = old_size;  // the old ids not moved yet are [0, end)
+  for (size_t k = fresh.size(); k-- > 0;) {
+    std::move_backward(sorted_.begin() + at[k], sorted_.begin() + end,
+                       sorted_.begin() + end + k + 1);
+    sorted_[at[k] + k] = static_cast<uint32_t>(fresh[k].second);
+    end = at[k];
+  }
   changed_.clear();
   changed_bits_.clear();
   return true;
