@@ -33,6 +33,15 @@ bool CatalogState::purge_due() {
   return true;
 }
 
+// One that failed is tried again only after as many more events.
+void CatalogState::snapshot_in_background() {
+  if (auto saved = background.collect()) snapshot_position = std::max(snapshot_position, *saved);
+  if (snapshot_every <= 0 || snapshot_file.empty() || background.running()) return;
+  if (head.position - std::max(snapshot_position, snapshot_tried) < snapshot_every) return;
+  snapshot_tried = head.position;
+  background.start(snapshot_file, model.clone(), head, last_recorded_at);
+}
+
 namespace {
 
 using Kind = DomainError::Kind;
@@ -66,6 +75,10 @@ void start_from_snapshot(CatalogState& s, const events::HashAt& hash_at) {
 
 // A stop saves the model for the next start. A failure costs only that start's time.
 void save_at_stop(CatalogState& s) {
+  // The one being written goes first: both write the same temporary file.
+  s.background.wait();
+  if (auto saved = s.background.collect())
+    s.snapshot_position = std::max(s.snapshot_position, *saved);
   if (s.snapshot_file.empty() || s.head.position == 0 || s.head.position == s.snapshot_position)
     return;
   auto started = std::chrono::steady_clock::now();
@@ -352,6 +365,7 @@ void flush(CatalogActor* self, const caf::actor& projector) {
   s.pending_events.clear();
   s.decided.clear();
   self->send(projector, ProjectBatch{std::move(committed), std::move(answers)});
+  s.snapshot_in_background();
 }
 
 caf::behavior catalog(CatalogActor* self, std::shared_ptr<CatalogState> state,
@@ -434,8 +448,9 @@ std::shared_ptr<CatalogState> open_cluster_catalog(const std::string& read_model
 
 caf::actor spawn_catalog(caf::actor_system& sys, std::shared_ptr<CatalogState> state,
                          caf::actor projector, const projections::ReadPosition& read_position,
-                         metrics::Metrics& metrics) {
+                         metrics::Metrics& metrics, int64_t snapshot_every) {
   state->metrics = &metrics;
+  state->snapshot_every = snapshot_every;
   state->read_position = &read_position;
   // Detached: commits block on fsync and must not hold a scheduler thread.
   return sys.spawn<caf::detached>(catalog, std::move(state), std::move(projector));

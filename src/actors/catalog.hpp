@@ -62,9 +62,11 @@ std::shared_ptr<CatalogState> open_cluster_catalog(const std::string& read_model
                                                    std::shared_ptr<std::atomic<bool>> tail_woken,
                                                    std::shared_ptr<cluster::CaughtUp> caught_up);
 
+// `snapshot_every`: events between write model snapshots written in the background (0: one
+// only at a stop; background_snapshot.hpp).
 caf::actor spawn_catalog(caf::actor_system& sys, std::shared_ptr<CatalogState> state,
                          caf::actor projector, const projections::ReadPosition& read_position,
-                         metrics::Metrics& metrics);
+                         metrics::Metrics& metrics, int64_t snapshot_every);
 
 }  // namespace catalog::actors
 

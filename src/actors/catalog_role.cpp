@@ -167,6 +167,7 @@ void follow(CatalogActor* self, const caf::actor& projector) {
     step_down(s, ex.what(), true);
   }
   update_role(s);
+  s.snapshot_in_background();
 }
 
 void check_lease(CatalogActor* self, const caf::actor& projector) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/background_snapshot.hpp"
 #include "actors/catalog.hpp"
 #include "actors/fault_log.hpp"
 #include "cluster/node_state.hpp"
@@ -51,6 +52,10 @@ struct CatalogState {
   // Where the write model is saved when the catalog stops (write_model_snapshot.hpp).
   std::string snapshot_file;
   int64_t snapshot_position = 0;  // of the snapshot loaded or saved last
+  // Events after which one is also written in the background; 0: only at a stop.
+  int64_t snapshot_every = 0;
+  int64_t snapshot_tried = 0;  // the position of the last one begun in the background
+  BackgroundSnapshot background;
   metrics::Metrics* metrics = nullptr;
   FaultLog commit_faults{"catalog: cannot append to the event log; writes are answered 503"};
   std::chrono::steady_clock::time_point next_purge{};  // of answers kept over 24 hours
@@ -74,6 +79,9 @@ struct CatalogState {
 
   // Evolves the write model by an event that is in the log.
   void fold(const events::RecordedEvent& e);
+  // After a batch was committed or folded: begins a snapshot in the background once
+  // `snapshot_every` events came since the last.
+  void snapshot_in_background();
   // Whether the writer should forget the answers kept over 24 hours now (once an hour);
   // true moves the next time on.
   bool purge_due();

@@ -32,8 +32,8 @@ Runtime::Runtime(const RuntimeOptions& o, metrics::Metrics& metrics)
   system_ = std::make_unique<caf::actor_system>(config_);
   hub_ = spawn_live_hub(*system_, metrics);
   projector_ = spawn_projector(*system_, std::move(projector_state), hub_);
-  catalog_ =
-      spawn_catalog(*system_, std::move(catalog_state), projector_, *read_position_, metrics);
+  catalog_ = spawn_catalog(*system_, std::move(catalog_state), projector_, *read_position_, metrics,
+                           o.snapshot_every);
 }
 
 Runtime::~Runtime() {

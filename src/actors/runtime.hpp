@@ -33,6 +33,8 @@ struct RuntimeOptions {
   cluster::NodeState* node = nullptr;
   // The write model of a log copied in bulk just before (cluster/bulk_catch_up.hpp).
   std::shared_ptr<cluster::CaughtUp> caught_up;
+  // Events between write model snapshots written in the background (0: only at a stop).
+  int64_t snapshot_every = 1'000'000;
 };
 
 class Runtime {

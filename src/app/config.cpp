@@ -259,6 +259,13 @@ Config load_config(const Environment& env) {
                         " is not a number from 1 to 1000000");
     c.max_connections = *value;
   }
+  if (auto every = nonempty(env, "CATALOG_SNAPSHOT_EVERY")) {
+    auto value = whole_number(*every);
+    if (!value || *value > 1'000'000'000)
+      throw ConfigError("CATALOG_SNAPSHOT_EVERY=" + shown(*every) +
+                        " is not a number of events from 0 to 1000000000");
+    c.snapshot_every = static_cast<int64_t>(*value);
+  }
   if (auto echo = env.find("SQL_ECHO"); echo != env.end())
     c.sql_echo = parse_bool("SQL_ECHO", echo->second);
   return c;

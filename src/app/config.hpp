@@ -43,6 +43,9 @@ struct Config {
   bool sql_echo = false;
   // Connections past this many are answered 503 and closed (CATALOG_MAX_CONNECTIONS).
   size_t max_connections = 10000;
+  // CATALOG_SNAPSHOT_EVERY: events between write model snapshots written while serving (a
+  // stop writes one too); 0 writes one only at a stop.
+  int64_t snapshot_every = 1'000'000;
 };
 
 using Environment = std::map<std::string, std::string>;

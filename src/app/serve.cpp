@@ -144,8 +144,9 @@ int serve(const Config& config) {
     if (copy.folded) caught_up = std::make_shared<cluster::CaughtUp>(std::move(*copy.folded));
   }
   metrics::Metrics metrics;
-  actors::RuntimeOptions options{local, config.sql_echo, config.postgres_url, cluster.node.get(),
-                                 caught_up};
+  actors::RuntimeOptions options{
+      local,     config.sql_echo,      config.postgres_url, cluster.node.get(),
+      caught_up, config.snapshot_every};
   actors::Runtime runtime(options, metrics);
   // The watcher calls into the runtime: it stops first, however serve() ends.
   struct StopWatcher {

@@ -296,6 +296,28 @@ void ProductsById::drop(Slot s) {
   if (chunks_[c].garbage == chunks_[c].used && c != head_) free_chunk(c);
 }
 
+ProductsById ProductsById::clone() const {
+  ProductsById copy(chunk_bytes_);
+  copy.slots_.reserve(slots_.size());
+  for (const auto& slots : slots_)
+    copy.slots_.push_back(std::make_unique<SlotChunk>(*slots));
+  copy.size_ = size_;
+  copy.chunks_.resize(chunks_.size());
+  for (size_t c = 0; c < chunks_.size(); ++c) {
+    const Chunk& from = chunks_[c];
+    if (!from.data) continue;
+    Chunk& to = copy.chunks_[c];
+    to = Chunk{std::make_unique_for_overwrite<char[]>(from.capacity), from.capacity, from.used,
+               from.garbage};
+    std::memcpy(to.data.get(), from.data.get(), from.used);
+  }
+  copy.free_chunks_ = free_chunks_;
+  copy.head_ = head_;
+  copy.stored_ = stored_;
+  copy.garbage_ = garbage_;
+  return copy;
+}
+
 size_t ProductsById::new_chunk(size_t capacity) {
   // A slot keeps a record's offset in 32 bits.
   if (capacity > UINT32_MAX) throw std::length_error("a product's record is over 4 GiB");

@@ -54,6 +54,9 @@ class WriteModel {
   std::string packed_product(Id id) const;
   void restore_packed_product(Id id, std::string_view record);
   void restore_last_ids(Id category, Id tag, Id product);
+  // A copy of the model between batches (with no undo journal), for a snapshot written on
+  // another thread while the catalog goes on deciding.
+  WriteModel clone() const;
 
   // Undo journal for group commit: the catalog actor applies decided events at once, so
   // later commands of the same batch see them, and rolls them back if the batch's

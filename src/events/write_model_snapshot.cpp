@@ -34,6 +34,16 @@ void WriteModel::restore_last_ids(Id category, Id tag, Id product) {
   last_product_id_ = product;
 }
 
+WriteModel WriteModel::clone() const {
+  if (journaling_) throw std::logic_error("the write model is copied only between batches");
+  WriteModel copy;
+  copy.categories_ = categories_;
+  copy.tags_ = tags_;
+  copy.products_ = products_.clone();
+  copy.last_product_id_ = last_product_id_;
+  return copy;
+}
+
 namespace {
 
 // "catalog write model", then the format's version: a file of another format is refused.

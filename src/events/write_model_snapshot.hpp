@@ -1,7 +1,8 @@
 // The write model saved to a file, so that a start loads it instead of folding the whole
 // log: at a million products folding took most of a 3.5 s start, and it grows with the log
-// (ten million events: ten times that). The catalog writes one when it stops; a start folds
-// only the events after it.
+// (ten million events: ten times that). The catalog writes one when it stops, and every so
+// many events in the background (actors/background_snapshot.hpp); a start folds only the
+// events after it.
 //
 // The file names the log position it was taken at and that event's chain hash, and ends
 // with the SHA-256 of everything before. A start uses it only if it is whole (a kill -9

@@ -3,8 +3,10 @@
 // older than a kill -9 is refused or caught up, the server answering as if it had folded
 // the whole log.
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
@@ -179,4 +181,56 @@ TEST_CASE("after a kill -9 the last snapshot is loaded and the events after it f
   server.restart();
   CHECK(count_of(server.log(), "write model loaded from") == 2);  // this start and the last
   CHECK(state_and_decisions(server.port()) == expected);
+}
+
+TEST_CASE("a snapshot is written in the background every CATALOG_SNAPSHOT_EVERY events") {
+  TempDir dir;
+  std::string db = dir.file("catalog.db");
+  ServerProcess server(dir.path(), db, {{"CATALOG_SNAPSHOT_EVERY", "10"}});
+  make_catalog(server.port(), "a");  // 20 events
+  // Written while the server runs: no stop has saved one.
+  for (int i = 0; i < 400 && count_of(server.log(), "in the background") == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  REQUIRE(count_of(server.log(), "in the background") >= 1);
+  REQUIRE(std::filesystem::exists(db + ".write-model"));
+  unsigned short port = server.port();
+  REQUIRE(http_put(port, "/products/5", {{"name", "после снимка"}}).status == 200);
+  server.kill9();
+  CHECK(count_of(server.log(), "write model saved to") ==
+        count_of(server.log(), "in the background"));  // none at a stop
+
+  TempDir copy;
+  std::filesystem::copy_file(db, copy.file("catalog.db"));
+  if (std::filesystem::exists(db + "-wal"))
+    std::filesystem::copy_file(db + "-wal", copy.file("catalog.db") + "-wal");
+  ServerProcess folded(copy.path(), copy.file("catalog.db"), {{"CATALOG_SNAPSHOT_EVERY", "0"}});
+  json expected = state_and_decisions(folded.port());
+  REQUIRE(folded.stop() == 0);
+  CHECK(count_of(folded.log(), "in the background") == 0);
+
+  server.restart();
+  CHECK(count_of(server.log(), "write model loaded from") == 1);
+  CHECK(count_of(server.log(), "is not used") == 0);
+  CHECK(state_and_decisions(server.port()) == expected);
+}
+
+TEST_CASE("a background snapshot that cannot be written is logged and tried again later") {
+  TempDir dir;
+  std::string db = dir.file("catalog.db");
+  // Where the snapshot is written aside first: a directory cannot be opened as that file.
+  std::filesystem::create_directory(db + ".write-model.tmp");
+  ServerProcess server(dir.path(), db, {{"CATALOG_SNAPSHOT_EVERY", "5"}});
+  make_catalog(server.port(), "a");  // 20 events, every request answered
+  for (int i = 0; i < 400 && count_of(server.log(), "tried again later") == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  size_t failures = count_of(server.log(), "tried again later");
+  CHECK(failures >= 1);
+  CHECK(failures <= 4);  // once per 5 events, not once per batch
+  CHECK(server.log().find(".write-model.tmp") != std::string::npos);  // the path, named
+  REQUIRE(server.stop() == 0);
+  CHECK(count_of(server.log(), "the next start folds the log") == 1);
+  CHECK_FALSE(std::filesystem::exists(db + ".write-model"));
+  server.restart();
+  CHECK(count_of(server.log(), "write model loaded") == 0);
+  CHECK(http_get(server.port(), "/products/?limit=1000").json().size() == 11);
 }

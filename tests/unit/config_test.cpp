@@ -344,6 +344,18 @@ TEST_CASE("CATALOG_MAX_CONNECTIONS outside 1 to 1000000 or not a number is refus
     check_refused("CATALOG_MAX_CONNECTIONS", value);
 }
 
+TEST_CASE("CATALOG_SNAPSHOT_EVERY takes 0 to a billion events and defaults to a million",
+          "[config]") {
+  CHECK(load_config({}).snapshot_every == 1'000'000);
+  CHECK(load_config({{"CATALOG_SNAPSHOT_EVERY", "0"}}).snapshot_every == 0);
+  CHECK(load_config({{"CATALOG_SNAPSHOT_EVERY", "1000000000"}}).snapshot_every == 1'000'000'000);
+}
+
+TEST_CASE("CATALOG_SNAPSHOT_EVERY past a billion or not a number is refused", "[config]") {
+  for (const std::string value : {"-1", "1000000001", "often", "1e6", " 5", "99999999999999999999"})
+    check_refused("CATALOG_SNAPSHOT_EVERY", value);
+}
+
 TEST_CASE("CATALOG_API_TOKEN is taken as it is", "[config]") {
   CHECK(load_config({{"CATALOG_API_TOKEN", "tok-123_ABC.x"}}).api_token == "tok-123_ABC.x");
 }

@@ -207,3 +207,36 @@ TEST_CASE("a snapshot that cannot be written leaves the old one and no temporary
   CHECK(file.bytes() == before);
   std::filesystem::remove(file.path + ".tmp");
 }
+
+TEST_CASE("a clone of the model is the same and goes its own way", "[snapshot]") {
+  Folded f = a_catalog();
+  WriteModel copy = f.model.clone();
+  check_same(f.model, copy);
+  TempFile of_model, of_copy;
+  save_snapshot(of_model.path, f.model, f.head, f.last);
+  save_snapshot(of_copy.path, copy, f.head, f.last);
+  CHECK(of_copy.bytes() == of_model.bytes());  // the records copied as they are
+
+  // Changes to the model after the copy, as the catalog goes on while a snapshot is written.
+  Folded before = a_catalog();
+  ProductPatch patch;
+  patch.name = "renamed after the copy";
+  f.apply(ProductUpdated{7, patch});
+  f.apply(ProductDeleted{8});
+  f.apply(NamedRenamed{Resource::tag, 1, "renamed tag"});
+  for (Id id = 2001; id <= 3000; ++id) {  // enough to fill new chunks and compact old ones
+    ProductFields p;
+    p.name = std::string(500, 'y');
+    f.apply(ProductCreated{id, p});
+  }
+  check_same(before.model, copy);
+  // And the copy changes alone.
+  copy.apply(ProductDeleted{1}, f.last);
+  CHECK(f.model.product(1));
+  CHECK_FALSE(copy.product(1));
+
+  // Not inside a batch, whose undo journal the copy could not carry.
+  f.model.begin_batch();
+  CHECK_THROWS_AS(f.model.clone(), std::logic_error);
+  f.model.rollback_batch();
+}
