@@ -10,20 +10,24 @@
 namespace catalog::actors {
 
 void BackgroundSnapshot::start(const std::string& path, events::WriteModel model,
-                               const events::Head& head, events::Millis last_recorded_at) {
+                               const events::Head& head, events::Millis last_recorded_at,
+                               std::chrono::steady_clock::duration copied_in) {
   if (running()) return;
   wait();
   done_.store(false, std::memory_order_relaxed);
   saved_.reset();
-  thread_ = std::thread([this, path, model = std::move(model), head, last_recorded_at] {
+  double copy_ms = std::chrono::duration<double, std::milli>(copied_in).count();
+  thread_ = std::thread([this, path, model = std::move(model), head, last_recorded_at, copy_ms] {
     auto started = std::chrono::steady_clock::now();
     try {
       events::save_snapshot(path, model, head, last_recorded_at);
       saved_ = head.position;
       spdlog::info(
-          "catalog: write model saved to {} at position {} in {:.2f} s, in the background", path,
-          head.position,
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+          "catalog: write model saved to {} at position {} in {:.2f} s, in the background "
+          "(copied in {:.1f} ms)",
+          path, head.position,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+          copy_ms);
     } catch (const std::exception& ex) {
       spdlog::warn("catalog: {}; the background snapshot is tried again later", ex.what());
     }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -28,8 +29,9 @@ class BackgroundSnapshot {
   bool running() const { return thread_.joinable() && !done_.load(std::memory_order_acquire); }
   // Writes `model`, the state after the event `head`, to `path` on its own thread; at most
   // one at a time (ignored while one runs).
+  // `copied_in`: how long the catalog took to copy the model, for the log.
   void start(const std::string& path, events::WriteModel model, const events::Head& head,
-             events::Millis last_recorded_at);
+             events::Millis last_recorded_at, std::chrono::steady_clock::duration copied_in);
   // Once the last one is written (or after wait()): the position it was taken at, once;
   // nullopt while it is being written, if it failed (logged), or if none was since.
   std::optional<int64_t> collect();

@@ -39,7 +39,11 @@ void CatalogState::snapshot_in_background() {
   if (snapshot_every <= 0 || snapshot_file.empty() || background.running()) return;
   if (head.position - std::max(snapshot_position, snapshot_tried) < snapshot_every) return;
   snapshot_tried = head.position;
-  background.start(snapshot_file, model.clone(), head, last_recorded_at);
+  // The copy is the only part that holds up the commands: it is logged with the save.
+  auto copying = std::chrono::steady_clock::now();
+  auto copy = model.clone();
+  background.start(snapshot_file, std::move(copy), head, last_recorded_at,
+                   std::chrono::steady_clock::now() - copying);
 }
 
 namespace {

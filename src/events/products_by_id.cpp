@@ -245,8 +245,10 @@ ProductsById::Slot& ProductsById::slot_for_writing(Id id) {
   if (id < 0) throw std::invalid_argument("a product id is not negative");
   auto at = static_cast<size_t>(id);
   while (slots_.size() <= at / slots_per_chunk)
-    slots_.push_back(std::make_unique<SlotChunk>());  // value-initialized: all 0
-  return (*slots_[at / slots_per_chunk])[at % slots_per_chunk];
+    slots_.push_back(std::make_shared<SlotChunk>());  // value-initialized: all 0
+  auto& block = slots_[at / slots_per_chunk];
+  if (shared(block)) block = std::make_shared<SlotChunk>(*block);  // 32 KB, copied on write
+  return (*block)[at % slots_per_chunk];
 }
 
 void ProductsById::set(Id id, std::string_view record) {
@@ -268,7 +270,8 @@ ProductsById::Slot ProductsById::append(Id id, std::string_view record) {
   if (length > chunk_bytes_) {
     c = new_chunk(length);  // its own: the head keeps its room for the next ones
   } else {
-    if (!head_ || chunks_[*head_].used + length > chunks_[*head_].capacity)
+    if (!head_ || chunks_[*head_].used + length > chunks_[*head_].capacity ||
+        shared(chunks_[*head_].data))
       head_ = new_chunk(chunk_bytes_);
     c = *head_;
   }
@@ -297,25 +300,7 @@ void ProductsById::drop(Slot s) {
 }
 
 ProductsById ProductsById::clone() const {
-  ProductsById copy(chunk_bytes_);
-  copy.slots_.reserve(slots_.size());
-  for (const auto& slots : slots_)
-    copy.slots_.push_back(std::make_unique<SlotChunk>(*slots));
-  copy.size_ = size_;
-  copy.chunks_.resize(chunks_.size());
-  for (size_t c = 0; c < chunks_.size(); ++c) {
-    const Chunk& from = chunks_[c];
-    if (!from.data) continue;
-    Chunk& to = copy.chunks_[c];
-    to = Chunk{std::make_unique_for_overwrite<char[]>(from.capacity), from.capacity, from.used,
-               from.garbage};
-    std::memcpy(to.data.get(), from.data.get(), from.used);
-  }
-  copy.free_chunks_ = free_chunks_;
-  copy.head_ = head_;
-  copy.stored_ = stored_;
-  copy.garbage_ = garbage_;
-  return copy;
+  return ProductsById(*this);
 }
 
 size_t ProductsById::new_chunk(size_t capacity) {
@@ -329,7 +314,7 @@ size_t ProductsById::new_chunk(size_t capacity) {
     c = chunks_.size();
     chunks_.emplace_back();
   }
-  chunks_[c] = Chunk{std::make_unique_for_overwrite<char[]>(capacity), capacity, 0, 0};
+  chunks_[c] = Chunk{std::make_shared_for_overwrite<char[]>(capacity), capacity, 0, 0};
   return c;
 }
 

@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 #include <random>
+#include <thread>
 
 using namespace catalog::events;
 
@@ -230,6 +231,54 @@ TEST_CASE("random puts and erases agree with a map through compaction", "[produc
   // Some 600 products of at most about 1 KB: compaction keeps the garbage from growing
   // without end.
   CHECK(most_bytes < 2'000'000);
+}
+
+// Two copies from clone(), each changed at random on its own (the original on another
+// thread, as the catalog goes on while its snapshot is written): neither sees the other's
+// changes, through compaction on both sides.
+TEST_CASE("clones share their records and still change apart", "[products_by_id]") {
+  std::mt19937_64 rng(11);
+  ProductsById products(256);
+  std::map<Id, ProductState> expected;
+  auto change = [](ProductsById& into, std::map<Id, ProductState>& model, std::mt19937_64& r,
+                   int step) {
+    Id id = std::uniform_int_distribution<Id>(0, 9000)(r);
+    if (std::uniform_int_distribution<int>(0, 4)(r) == 0) {
+      into.erase(id);
+      model.erase(id);
+    } else {
+      auto p = like_the_benchmark(r, id);
+      p.version = step;
+      into.put(id, p);
+      model[id] = p;
+    }
+  };
+  auto agree = [](const ProductsById& got, const std::map<Id, ProductState>& model) {
+    REQUIRE(got.size() == model.size());
+    for (Id k = 0; k <= 9000; ++k) {
+      auto it = model.find(k);
+      auto found = got.find(k);
+      REQUIRE(found.has_value() == (it != model.end()));
+      if (found) REQUIRE(*found == it->second);
+    }
+  };
+  for (int step = 0; step < 6'000; ++step)
+    change(products, expected, rng, step);
+  for (int round = 0; round < 3; ++round) {
+    ProductsById copy = products.clone();
+    auto copied = expected;
+    std::mt19937_64 other_rng(100 + round);
+    std::thread writer([&] {
+      for (int step = 0; step < 4'000; ++step)
+        change(products, expected, rng, step);
+    });
+    agree(copy, copied);  // read while the original changes, as a snapshot is
+    writer.join();
+    for (int step = 0; step < 4'000; ++step)
+      change(copy, copied, other_rng, step);
+    agree(products, expected);
+    agree(copy, copied);
+  }
 }
 
 // Measured at a million: 64.7 bytes a product (as a ProductState, 200 of slot and 274 with
