@@ -106,7 +106,7 @@ IndexedPage FilterIndex::price_ordered(const ProductFilter& f, const std::string
   auto offer = [&](Id id) {
     ++page.total;
     const Product& p = products_[id];
-    Key key{shmeckles ? p.shmeckles : p.flurbos, id};
+    Key key{p.price(shmeckles), id};
     if (heap.size() < wanted) {
       heap.push_back(key);
       std::push_heap(heap.begin(), heap.end(), before);
@@ -134,7 +134,7 @@ PriceOrder::Current FilterIndex::price_of(bool shmeckles) const {
   return [this, shmeckles](Id id) -> std::optional<double> {
     if (id < 0 || static_cast<size_t>(id) >= products_.size() || !products_[id].exists())
       return std::nullopt;
-    return shmeckles ? products_[id].shmeckles : products_[id].flurbos;
+    return products_[id].price(shmeckles);
   };
 }
 

@@ -85,6 +85,12 @@ class FilterIndex {
     static constexpr uint32_t no_category = 0;  // the catalog's ids start at 1
     static constexpr uint32_t gone = UINT32_MAX;
     bool exists() const { return category != gone; }
+    // By value: a reference to a member of a packed struct may be misaligned (and
+    // `a ? x.shmeckles : x.flurbos` is one).
+    double price(bool by_shmeckles) const {
+      if (by_shmeckles) return shmeckles;
+      return flurbos;
+    }
   };
   // The product's entry for a row of the products table; nullopt for a category id that
   // does not fit in an entry (the index then leaves the filters to SQL).
