@@ -15,17 +15,6 @@
 
 using namespace catalog::testing;
 
-namespace {
-
-size_t count_of(const std::string& text, const std::string& part) {
-  size_t n = 0;
-  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
-    ++n;
-  return n;
-}
-
-}  // namespace
-
 TEST_CASE("a cluster node writes its snapshot in the background and starts from it") {
   TempPostgres pg;
   TempDir dir;

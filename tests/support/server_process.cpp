@@ -161,4 +161,11 @@ CommandResult run_catalog(const std::string& dir, const std::vector<std::string>
   return r;
 }
 
+size_t count_of(const std::string& text, const std::string& part) {
+  size_t n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
+    ++n;
+  return n;
+}
+
 }  // namespace catalog::testing

@@ -56,4 +56,7 @@ CommandResult run_catalog(const std::string& dir, const std::vector<std::string>
 // "sqlite:///<path>"
 std::string database_url(const std::string& path);
 
+// How many times `part` occurs in `text`: a line of a server's log(), counted.
+size_t count_of(const std::string& text, const std::string& part);
+
 }  // namespace catalog::testing
