@@ -57,8 +57,9 @@ namespace {
 }
 }  // namespace
 
-std::optional<FilterIndex::Product> FilterIndex::entry(double shmeckles, double flurbos,
+std::optional<FilterIndex::Product> FilterIndex::entry(Id id, double shmeckles, double flurbos,
                                                        std::optional<Id> category) {
+  if (id > Id{UINT32_MAX}) return std::nullopt;
   if (!category) return Product{shmeckles, flurbos, Product::no_category};
   if (*category <= Id{Product::no_category} || *category >= Id{Product::gone}) return std::nullopt;
   return Product{shmeckles, flurbos, static_cast<uint32_t>(*category)};
@@ -172,11 +173,10 @@ void FilterIndex::load(db::Connection& db) {
     while (rows.step()) {
       Id id = rows.int64(0);
       if (id < 0) continue;  // ids come from the catalog and start at 1
-      if (id > Id{UINT32_MAX}) beyond_32_bits();
-      if (static_cast<size_t>(id) >= products.size()) products.resize(id + 1);
-      auto product = entry(rows.real(1), rows.real(2),
+      auto product = entry(id, rows.real(1), rows.real(2),
                            rows.is_null(3) ? std::nullopt : std::optional<Id>(rows.int64(3)));
       if (!product) beyond_32_bits();
+      if (static_cast<size_t>(id) >= products.size()) products.resize(id + 1);
       products[id] = *product;
       names.append(id, rows.text_view(4));
     }
@@ -263,12 +263,12 @@ void FilterIndex::refresh(db::Connection& db, const FilterChanges& changes, int6
     rows.push_back(std::move(row));
   }
 
-  std::vector<std::optional<Product>> entries;
+  std::vector<Product> entries;
   entries.reserve(rows.size());
   for (const auto& row : rows) {
-    if (row.id > Id{UINT32_MAX}) beyond_32_bits();
-    entries.push_back(row.exists ? entry(row.shmeckles, row.flurbos, row.category) : Product{});
-    if (!entries.back()) beyond_32_bits();
+    auto product = entry(row.id, row.shmeckles, row.flurbos, row.category);
+    if (!product) beyond_32_bits();
+    entries.push_back(row.exists ? *product : Product{});
   }
 
   std::unique_lock lock(mutex_);
@@ -285,7 +285,7 @@ void FilterIndex::refresh(db::Connection& db, const FilterChanges& changes, int6
     if (row.exists != before.exists() || row.shmeckles != before.shmeckles)
       by_shmeckles_.changed(row.id);
     if (row.exists != before.exists() || row.flurbos != before.flurbos) by_flurbos_.changed(row.id);
-    products_[row.id] = *entries[k];
+    products_[row.id] = entries[k];
     names_.set(row.id, row.exists ? std::optional<std::string_view>(row.folded) : std::nullopt);
   }
   for (const auto& t : changes.taggings) {

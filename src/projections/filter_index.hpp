@@ -92,9 +92,9 @@ class FilterIndex {
       return flurbos;
     }
   };
-  // The product's entry for a row of the products table; nullopt for a category id that
-  // does not fit in an entry (the index then leaves the filters to SQL).
-  static std::optional<Product> entry(double shmeckles, double flurbos,
+  // Product `id`'s entry for a row of the products table; nullopt when the id or the
+  // category's does not fit in 32 bits (the index then leaves the filters to SQL).
+  static std::optional<Product> entry(events::Id id, double shmeckles, double flurbos,
                                       std::optional<events::Id> category);
 
   // `term`: the filter's name, folded; null without one.
