@@ -176,6 +176,52 @@ TEST_CASE("the projection applies renames, deletes and updates like the write mo
   CHECK(fx.projection().checkpoint() == 9);
 }
 
+// Each shape of change has its own UPDATE (catalog_projection.cpp): every one of the 64
+// combinations of the columns a PUT may set changes those and leaves the others alone.
+TEST_CASE("every shape of product change sets its fields and keeps the rest", "[read-model]") {
+  Fixture fx;
+  fx.record(NamedCreated{Resource::category, 1, "Old"});
+  fx.record(NamedCreated{Resource::category, 2, "New"});
+  for (int shape = 0; shape < 64; ++shape) {
+    CAPTURE(shape);
+    ProductFields f;
+    f.name = "before " + std::to_string(shape);
+    f.description = "old description";
+    f.image_url = "https://old.example/" + std::to_string(shape);
+    f.price_shmeckles = 10;
+    f.price_flurbos = 20;
+    f.category_id = 1;
+    Id id = shape + 1;
+    fx.record(ProductCreated{id, f}, 1764000000000);
+    ProductPatch patch;
+    if (shape & 1) patch.name = "AFTER Ärger " + std::to_string(shape);
+    if (shape & 2) patch.description = std::optional<std::string>();  // cleared
+    if (shape & 4) patch.image_url = std::optional<std::string>("https://new.example/x");
+    if (shape & 8) patch.price_shmeckles = 11.5;
+    if (shape & 16) patch.price_flurbos = 21.25;
+    if (shape & 32) patch.category_id = std::optional<Id>(2);
+    fx.record(ProductUpdated{id, patch}, 1764000005000 + shape);
+    for (auto* reads : {&fx.reads(), &fx.sql()}) {
+      auto v = reads->product(id);
+      REQUIRE(v);
+      CHECK(v->name == (shape & 1 ? *patch.name : f.name));
+      CHECK(v->description == (shape & 2 ? std::nullopt : f.description));
+      CHECK(v->image_url == (shape & 4 ? *patch.image_url : f.image_url));
+      CHECK(v->price_shmeckles == (shape & 8 ? 11.5 : 10));
+      CHECK(v->price_flurbos == (shape & 16 ? 21.25 : 20));
+      REQUIRE(v->category);
+      CHECK(v->category->id == (shape & 32 ? 2 : 1));
+      CHECK(v->version == 2);
+      CHECK(v->created_at == 1764000000000);
+      CHECK(v->updated_at == 1764000005000 + shape);
+    }
+    // The folded name the name filter searches follows a rename, and only a rename.
+    ProductFilter by_name;
+    by_name.name = shape & 1 ? "after ärger " + std::to_string(shape) : f.name;
+    CHECK(fx.sql().products(by_name).items.size() == 1);
+  }
+}
+
 TEST_CASE("the projection refuses an event that does not follow its checkpoint", "[read-model]") {
   Fixture fx(GENERATE(false, true));
   RecordedEvent r;
