@@ -20,7 +20,8 @@
 // copied every frame, so the pages copied since the last RESTART were all synced inside
 // the next one. The database is now synced off the write lock just before the RESTART
 // (PUT at c=32 over 40 s: p99 125 -> 57 ms; at c=256: 245 -> 163 ms, max 667 -> 395 ms),
-// which still leaves the pause above the writers' own commits.
+// and again until a sync leaves little behind: the RESTART went from 25-55 ms (median
+// 51 ms) to 3-10 ms (median 6 ms) at c=32, and the PUT's p99 from 47.5 to 30.7 ms.
 #pragma once
 
 #include <chrono>
