@@ -92,11 +92,19 @@ void Checkpointer::run() {
         // copied and synced again, until little was: one sync left the pages copied during
         // it (~100 ms of writes, a thousand frames) to the RESTART, 25-55 ms a pause; each
         // round is a fraction of the one before, and after them the RESTART takes 3-10 ms.
-        for (int round = 0; rc == SQLITE_OK && round < 6; ++round) {
+        //
+        // When writers outrun the disk a round is no smaller than the one before and the
+        // WAL only grows while we sync: then, and once the WAL is twice its threshold, the
+        // bound on the WAL wins over a shorter pause and the RESTART comes now. (Six rounds
+        // regardless let two writers without fsyncs grow it to 21-82 MB in the unit test,
+        // 52 MB on CI; with this rule 14-19 MB, as with a single sync.)
+        for (int round = 0, before = frames; rc == SQLITE_OK && round < 6; ++round) {
           sync_database(db->handle());
           int synced = copied;
           rc = passive();
-          if (copied - synced <= restart_backlog) break;
+          int fresh = copied - synced;
+          if (fresh <= restart_backlog || fresh >= before || frames >= 2 * restart_frames_) break;
+          before = fresh;
         }
       }
       if (rc == SQLITE_OK && frames >= restart_frames_ && frames - copied <= restart_backlog) {
