@@ -22,6 +22,8 @@
 // (PUT at c=32 over 40 s: p99 125 -> 57 ms; at c=256: 245 -> 163 ms, max 667 -> 395 ms),
 // and again until a sync leaves little behind: the RESTART went from 25-55 ms (median
 // 51 ms) to 3-10 ms (median 6 ms) at c=32, and the PUT's p99 from 47.5 to 30.7 ms.
+// The rounds end when one is no smaller than the one before or the WAL has doubled past
+// `restart_frames`: where writers outrun the disk, more rounds only grow the WAL.
 #pragma once
 
 #include <chrono>

@@ -86,10 +86,10 @@ TEST_CASE("the WAL starts again from the beginning while two writers commit with
     create.exec("PRAGMA journal_mode=WAL");
     create.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, payload BLOB)");
   }
-  // Restarted past 256 frames (1 MB). The two writers commit 80 MB between them, as the
+  // Restarted past 256 frames (1 MB). The two writers commit 200 MB between them, as the
   // service's do: the log's durably (an fsync each commit), the projector's not.
   catalog::db::Checkpointer checkpointer(path, 10ms, 256);
-  constexpr int transactions = 400;
+  constexpr int transactions = 1000;
   auto writer = [&path](bool durable) {
     catalog::db::Writer w(path, durable, false);
     write_rows(w.get(), transactions);
@@ -98,14 +98,14 @@ TEST_CASE("the WAL starts again from the beginning while two writers commit with
   a.join();
   b.join();
   // Never restarted, the WAL would hold every frame written (its file never shrinks by
-  // itself); restarted, it is reused from the start. How far it grew before a restart is
-  // the time of one sync of the database file times the writers' pace, which the disk
-  // decides: 11-38 MB here with another process syncing 200 MB files meanwhile (3-12
-  // restarts). What must hold anywhere is that it started again, more than once. (Syncing
-  // in up to six rounds before each RESTART, however far the writers outran the disk, let
-  // two writers without fsyncs reach 21-82 MB from one to three restarts, and 52 MB on CI.)
+  // itself); restarted, it is reused from the start. How far it grows before a restart is
+  // one sync of the database file times the writers' pace, which the disk decides: 12-43 MB
+  // here in 9-22 restarts, up to 58 MB in 12-21 with another process writing and syncing
+  // 200 MB files meanwhile; so the restarts are what is checked. (Syncing in up to six
+  // rounds before each RESTART, however far the writers outran the disk, let two writers
+  // without fsyncs reach 21-82 MB of 80 in one to three restarts, and 52 MB on CI.)
   uintmax_t written = 2 * transactions * 50 * 2000;
-  CHECK(wal_restarts(path + "-wal") >= 2);
+  CHECK(wal_restarts(path + "-wal") >= 4);
   CHECK(fs::file_size(path + "-wal") < written);
   catalog::db::Connection reader(path, catalog::db::OpenMode::read_only);
   auto& count = reader.cached("SELECT count(*) FROM t");
