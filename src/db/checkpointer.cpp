@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "db/held_snapshots.hpp"
 #include "db/sqlite.hpp"
 
 namespace catalog::db {
@@ -18,8 +19,11 @@ namespace {
 // old snapshot (a long search, an audit) never holds writers back for longer than that.
 // (With 2 ms, two writers committing without a pause won the lock so often that the WAL
 // grew past 58 MB in the unit test, against 23 MB.)
-int retry_for_20ms(void*, int attempts) {
+int retry_for_20ms(void* held, int attempts) {
   if (attempts >= 1000) return 0;
+  // A RESTART waits here for the readers to leave the WAL: those that io threads keep
+  // between requests leave now, or after the request reading in one.
+  static_cast<HeldSnapshots*>(held)->release();
   usleep(20);
   return 1;
 }
@@ -68,8 +72,10 @@ void Checkpointer::run() {
         // Until a connection has read the database it does not know the file is in WAL
         // mode, and a checkpoint does nothing.
         db->exec("PRAGMA journal_mode=WAL");
-        sqlite3_busy_handler(db->handle(), retry_for_20ms, nullptr);
+        sqlite3_busy_handler(db->handle(), retry_for_20ms, &HeldSnapshots::of(path_));
       }
+      // A snapshot an idle io thread kept would hold every frame after it in the WAL.
+      HeldSnapshots::of(path_).release();
       int frames = 0, copied = 0;
       auto passive = [&] {
         return sqlite3_wal_checkpoint_v2(db->handle(), "main", SQLITE_CHECKPOINT_PASSIVE, &frames,

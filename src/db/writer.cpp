@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "db/held_snapshots.hpp"
+
 namespace catalog::db {
 
 Writer::Writer(std::string path, bool durable, bool sql_echo)
@@ -14,6 +16,8 @@ void Writer::open() {
   configure(*conn, durable_);
   // The process's db::Checkpointer copies the WAL into the database, off the write path.
   conn->exec("PRAGMA wal_autocheckpoint=0");
+  // Read snapshots kept by io threads (ThreadConnections::snapshot) see each commit.
+  count_commits(conn->handle(), path_);
   conn->set_echo(sql_echo_);
   conn_ = std::move(conn);
 }

@@ -39,7 +39,7 @@ std::shared_ptr<const projections::CachedProduct> current_product(const Services
     if (auto hit = svc.products->find(id)) return hit;
   }
   int64_t position = -1;
-  auto found = projections::ReadModel(svc.reads->get()).product(id, &position);
+  auto found = projections::ReadModel(*svc.reads).product(id, &position);
   if (!found) return nullptr;
   auto rendered = render(*found, position);
   if (svc.products) svc.products->insert(id, rendered);
@@ -78,7 +78,7 @@ void add_product_routes(Router& router, const Services& svc) {
       respond(validation_response(ctx.request, *errors));
       return;
     }
-    projections::ReadModel reads(svc.reads->get(), svc.filters, svc.products);
+    projections::ReadModel reads(*svc.reads, svc.filters, svc.products);
     auto page = reads.products(std::get<projections::ProductFilter>(filter));
     auto res = json_response(ctx.request, status::ok, render(page, svc.products));
     res.set("X-Total-Count", std::to_string(page.total));

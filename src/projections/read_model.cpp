@@ -96,8 +96,36 @@ void attach_tags(db::Connection& db, std::vector<ProductView>& items) {
 
 }  // namespace
 
+// The read transaction of one answer: the thread's kept snapshot, or a deferred one of its
+// own that done() commits.
+class ReadModel::Reading {
+ public:
+  explicit Reading(ReadModel& model) {
+    if (model.reads_) {
+      kept_.emplace(model.reads_->snapshot());
+      model.db_ = &kept_->db();
+    } else {
+      own_.emplace(*model.db_, db::Transaction::Kind::deferred);
+    }
+  }
+  void done() {
+    if (own_) own_->commit();
+  }
+
+ private:
+  std::optional<db::ThreadConnections::Snapshot> kept_;
+  std::optional<db::Transaction> own_;
+};
+
+// The connection for the queries outside product() and products(): with kept snapshots, the
+// thread's connection, its kept snapshot ended.
+db::Connection& ReadModel::db() {
+  if (reads_) db_ = &reads_->get();
+  return *db_;
+}
+
 std::vector<NamedView> ReadModel::list_named(Resource kind) {
-  db::Reset s(db_.cached(named_select(kind) + " ORDER BY id"));
+  db::Reset s(db().cached(named_select(kind) + " ORDER BY id"));
   std::vector<NamedView> out;
   while (s->step())
     out.push_back(NamedView{s->int64(0), s->text(1), s->int64(2)});
@@ -105,7 +133,7 @@ std::vector<NamedView> ReadModel::list_named(Resource kind) {
 }
 
 std::optional<NamedView> ReadModel::named(Resource kind, Id id) {
-  db::Reset s(db_.cached(named_select(kind) + " WHERE id = ?"));
+  db::Reset s(db().cached(named_select(kind) + " WHERE id = ?"));
   s->bind(1, id);
   if (!s->step()) return std::nullopt;
   return NamedView{s->int64(0), s->text(1), s->int64(2)};
@@ -119,33 +147,33 @@ std::optional<ProductView> ReadModel::product(Id id, int64_t* position) {
       "WHERE pt.product_id = ? ORDER BY t.id";
   std::optional<ProductView> v;
   // One snapshot for the row and its tags: consistent across a commit between the two, and
-  // one WAL read lock taken and dropped (two fcntl calls) rather than one per statement.
-  db::Transaction snapshot(db_, db::Transaction::Kind::deferred);
-  if (position) *position = CatalogProjection(db_).checkpoint();
+  // one WAL read lock (two fcntl calls) for both rather than one per statement.
+  Reading reading(*this);
+  if (position) *position = CatalogProjection(*db_).checkpoint();
   {
-    db::Reset s(db_.cached(by_id));
+    db::Reset s(db_->cached(by_id));
     s->bind(1, id);
     if (s->step()) v = product_row(*s);
   }
   if (v) {
-    db::Reset s(db_.cached(tags_of));
+    db::Reset s(db_->cached(tags_of));
     s->bind(1, id);
     while (s->step())
       v->tags.push_back(NamedView{s->int64(0), s->text(1), s->int64(2)});
   }
-  snapshot.commit();
+  reading.done();
   return v;
 }
 
 std::optional<Id> ReadModel::named_id(Resource kind, std::string_view name) {
-  db::Reset s(db_.cached(named_select(kind) + " WHERE name_folded = ? ORDER BY id LIMIT 1"));
+  db::Reset s(db().cached(named_select(kind) + " WHERE name_folded = ? ORDER BY id LIMIT 1"));
   s->bind(1, text::fold(name));
   if (!s->step()) return std::nullopt;
   return s->int64(0);
 }
 
 std::optional<Id> ReadModel::product_id(std::string_view name) {
-  db::Reset s(db_.cached("SELECT id FROM products WHERE name = ? ORDER BY id LIMIT 1"));
+  db::Reset s(db().cached("SELECT id FROM products WHERE name = ? ORDER BY id LIMIT 1"));
   s->bind(1, name);
   if (!s->step()) return std::nullopt;
   return s->int64(0);
@@ -169,7 +197,7 @@ std::optional<ProductPage> ReadModel::indexed_products(const ProductFilter& filt
   }
   if (!ids.empty()) {
     IdSelection selection(ids);
-    db::Reset s(db_.cached(std::string(product_columns) + "WHERE " + selection.where("p.id")));
+    db::Reset s(db_->cached(std::string(product_columns) + "WHERE " + selection.where("p.id")));
     selection.bind(*s);
     // The rows come in id order, and a range also holds ids between the page's; the page has
     // its own order (descending, or by a price).
@@ -184,7 +212,7 @@ std::optional<ProductPage> ReadModel::indexed_products(const ProductFilter& filt
       if (row) page.items.push_back(std::move(*row));
     }
   }
-  attach_tags(db_, page.items);
+  attach_tags(*db_, page.items);
   return page;
 }
 
@@ -192,19 +220,19 @@ ProductPage ReadModel::products(const ProductFilter& filter) {
   for (int attempt = 1;; ++attempt) {
     // The candidates, the count and the page are read in one transaction, so X-Total-Count
     // matches the page.
-    db::Transaction snapshot(db_, db::Transaction::Kind::deferred);
+    Reading reading(*this);
     std::optional<std::vector<Id>> named;
     // The index says itself whether it serves the filter: asking first folded the name twice.
     if (filters_) {
       // The first read of the transaction fixes its snapshot; the index answers only for the
       // checkpoint that snapshot holds.
-      int64_t at = CatalogProjection(db_).checkpoint();
+      int64_t at = CatalogProjection(*db_).checkpoint();
       if (auto page = indexed_products(filter, at)) {
-        snapshot.commit();
+        reading.done();
         return std::move(*page);
       }
       // The projector committed and moved the index between this snapshot and the index's
-      // check: a fresh snapshot most likely meets it.
+      // check: a fresh snapshot most likely meets it (a kept one is out of date by then).
       if (attempt < 3 && filters_->position() > at) continue;
       // Sorted by name or a time, the SQL orders the page, and the index may still give the
       // names (a filter it serves has already missed the snapshot: no second wait). Only a
@@ -216,7 +244,7 @@ ProductPage ReadModel::products(const ProductFilter& filter) {
       }
     }
     ProductPage page = queried_products(filter, named);
-    snapshot.commit();
+    reading.done();
     return page;
   }
 }
@@ -226,24 +254,24 @@ ProductPage ReadModel::products(const ProductFilter& filter) {
 ProductPage ReadModel::queried_products(const ProductFilter& filter,
                                         const std::optional<std::vector<Id>>& named) {
   ProductPage page;
-  auto candidates = indexed_candidates(db_, filter, named ? &*named : nullptr);
+  auto candidates = indexed_candidates(*db_, filter, named ? &*named : nullptr);
   if (candidates && candidates->empty()) return page;
   ProductQuery q =
       build_product_query(filter, candidates ? &*candidates : nullptr, named.has_value());
   {
-    db::Reset s(db_.cached("SELECT count(*) FROM products p " + q.where));
+    db::Reset s(db_->cached("SELECT count(*) FROM products p " + q.where));
     q.bind_filters(*s);
     s->step();
     page.total = s->int64(0);
   }
   if (page.total > filter.skip) {
-    db::Reset s(db_.cached(std::string(product_columns) + q.where + q.order_and_page));
+    db::Reset s(db_->cached(std::string(product_columns) + q.where + q.order_and_page));
     int next = q.bind_filters(*s);
     s->bind(next, filter.limit).bind(next + 1, filter.skip);
     while (s->step())
       page.items.push_back(product_row(*s));
   }
-  attach_tags(db_, page.items);
+  attach_tags(*db_, page.items);
   return page;
 }
 

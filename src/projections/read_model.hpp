@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "db/sqlite.hpp"
+#include "db/thread_connections.hpp"
 #include "events/views.hpp"
 #include "projections/filter_index.hpp"
 #include "projections/product_cache.hpp"
@@ -34,7 +35,13 @@ class ReadModel {
   // With `products`, pages the filter index serves take what the cache keeps.
   explicit ReadModel(db::Connection& db, FilterIndex* filters = nullptr,
                      const ProductCache* products = nullptr)
-      : db_(db), filters_(filters), products_(products) {}
+      : db_(&db), filters_(filters), products_(products) {}
+  // Reads product() and products() in the snapshot the calling thread keeps between
+  // requests (ThreadConnections::snapshot) rather than in a transaction of their own; the
+  // other queries on the thread's connection outside it.
+  explicit ReadModel(db::ThreadConnections& reads, FilterIndex* filters = nullptr,
+                     const ProductCache* products = nullptr)
+      : reads_(&reads), filters_(filters), products_(products) {}
 
   std::vector<events::NamedView> list_named(events::Resource kind);
   std::optional<events::NamedView> named(events::Resource kind, events::Id id);
@@ -51,7 +58,11 @@ class ReadModel {
   ProductPage queried_products(const ProductFilter& filter,
                                const std::optional<std::vector<events::Id>>& named);
 
-  db::Connection& db_;
+  class Reading;
+  db::Connection& db();
+
+  db::Connection* db_ = nullptr;  // the thread's connection, once known
+  db::ThreadConnections* reads_ = nullptr;
   FilterIndex* filters_;
   const ProductCache* products_;
 };

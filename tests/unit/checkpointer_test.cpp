@@ -5,17 +5,18 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <thread>
 
 #include "db/sqlite.hpp"
 #include "db/writer.hpp"
 #include "support/temp_dir.hpp"
+#include "support/wal_header.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
+using catalog::testing::wal_restarts;
 
 void write_rows(catalog::db::Connection& db, int transactions) {
   for (int t = 0; t < transactions; ++t) {
@@ -33,18 +34,6 @@ bool file_reaches(const fs::path& file, uintmax_t bytes) {
   while (fs::file_size(file) < bytes && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(20ms);
   return fs::file_size(file) >= bytes;
-}
-
-// How many times the WAL has started again from its beginning: the checkpoint sequence
-// number its header carries (bytes 12-15, big-endian), which SQLite counts up at each
-// restart.
-uint32_t wal_restarts(const fs::path& wal) {
-  std::ifstream in(wal, std::ios::binary);
-  unsigned char header[16] = {};
-  in.read(reinterpret_cast<char*>(header), sizeof header);
-  REQUIRE(in.gcount() == sizeof header);
-  return uint32_t(header[12]) << 24 | uint32_t(header[13]) << 16 | uint32_t(header[14]) << 8 |
-         header[15];
 }
 
 }  // namespace
