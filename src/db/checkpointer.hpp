@@ -24,6 +24,10 @@
 // 51 ms) to 3-10 ms (median 6 ms) at c=32, and the PUT's p99 from 47.5 to 30.7 ms.
 // The rounds end when one is no smaller than the one before or the WAL has doubled past
 // `restart_frames`: where writers outrun the disk, more rounds only grow the WAL.
+//
+// Readers that io threads keep open between requests (ThreadConnections::snapshot) are
+// asked to go (HeldSnapshots::release) at every round and while a RESTART waits: a kept
+// snapshot would otherwise hold back the copying of every frame after it, and the RESTART.
 #pragma once
 
 #include <chrono>
