@@ -10,23 +10,14 @@
 #include "db/sqlite.hpp"
 #include "db/writer.hpp"
 #include "support/temp_dir.hpp"
-#include "support/wal_header.hpp"
+#include "support/wal_load.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 using catalog::testing::wal_restarts;
-
-void write_rows(catalog::db::Connection& db, int transactions) {
-  for (int t = 0; t < transactions; ++t) {
-    catalog::db::Transaction txn(db);
-    auto& insert = db.cached("INSERT INTO t (payload) VALUES (randomblob(2000))");
-    for (int i = 0; i < 50; ++i)
-      insert.run();
-    txn.commit();
-  }
-}
+using catalog::testing::write_rows;
 
 // Waits up to 5 s for the database file to reach `bytes`.
 bool file_reaches(const fs::path& file, uintmax_t bytes) {

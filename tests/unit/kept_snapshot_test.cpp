@@ -14,7 +14,7 @@
 #include "db/thread_connections.hpp"
 #include "db/writer.hpp"
 #include "support/temp_dir.hpp"
-#include "support/wal_header.hpp"
+#include "support/wal_load.hpp"
 
 namespace {
 
@@ -22,6 +22,7 @@ using namespace std::chrono_literals;
 using catalog::db::Connection;
 using catalog::db::OpenMode;
 using catalog::db::ThreadConnections;
+using catalog::testing::write_rows;
 
 struct Database {
   catalog::testing::TempDir dir;
@@ -47,16 +48,6 @@ int64_t last_id(ThreadConnections::Snapshot& s) {
 int64_t last_id(ThreadConnections& reads) {
   auto s = reads.snapshot();
   return last_id(s);
-}
-
-void write_rows(Connection& db, int transactions) {
-  for (int t = 0; t < transactions; ++t) {
-    catalog::db::Transaction txn(db);
-    auto& insert = db.cached("INSERT INTO t (payload) VALUES (randomblob(2000))");
-    for (int i = 0; i < 50; ++i)
-      insert.run();
-    txn.commit();
-  }
 }
 
 }  // namespace
