@@ -1,5 +1,6 @@
 #include "db/thread_connections.hpp"
 
+#include <atomic>
 #include <exception>
 #include <stdexcept>
 #include <unordered_map>

@@ -10,7 +10,6 @@
 // size (fstat) each time.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
