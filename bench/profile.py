@@ -100,6 +100,9 @@ def main():
     p.add_argument("--database", help="a copy of this seeded catalog (holding --products "
                    "products; with its -wal, signing key and write model snapshot beside it) "
                    "instead of seeding one")
+    p.add_argument("--no-filter-index", action="store_true",
+                   help="the build has no filter index (before dc2023b), so it never logs "
+                   "'filter index loaded': do not wait for it")
     p.add_argument("--callees", action="append", default=[],
                    help="also break down the samples under this function (repeatable)")
     args = p.parse_args()
@@ -120,7 +123,7 @@ def main():
         # The filter index is read on a thread of its own after the start; until it is
         # there, filtered lists run in SQL, which is not what is profiled.
         deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
+        while not args.no_filter_index and time.monotonic() < deadline:
             log.flush()
             with open(os.path.join(work, "server.log")) as f:
                 if "filter index loaded" in f.read():
