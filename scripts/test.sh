@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything and runs every test: Catch2 unit tests,
 # integration tests against the real binary, the acceptance suite of ../shared/acceptance,
-# the crash test, then each libFuzzer target for CATALOG_FUZZ_SECONDS (default 60) under
+# the crash test, then each libFuzzer target for CATALOG_FUZZ_SECONDS (default 40) under
 # ASan + UBSan (scripts/fuzz.sh). Pass --sanitize for an AddressSanitizer + UBSan build of
 # the service and its tests.
 set -euo pipefail
@@ -19,4 +19,4 @@ cmake -S "$root" -B "$build" "${flags[@]}" >/dev/null
 cmake --build "$build" -j2
 cd "$build"
 ctest --output-on-failure -j2 --timeout 600 --no-tests=error
-"$root/scripts/fuzz.sh" "${CATALOG_FUZZ_SECONDS:-60}"
+"$root/scripts/fuzz.sh" "${CATALOG_FUZZ_SECONDS:-40}"
