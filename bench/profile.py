@@ -101,8 +101,8 @@ def main():
                    "products; with its -wal, signing key and write model snapshot beside it) "
                    "instead of seeding one")
     p.add_argument("--no-filter-index", action="store_true",
-                   help="the build has no filter index (before dc2023b), so it never logs "
-                   "'filter index loaded': do not wait for it")
+                   help="do not wait for 'filter index loaded', which builds before 8ba2e10 "
+                   "never log (they load the index before serving)")
     p.add_argument("--callees", action="append", default=[],
                    help="also break down the samples under this function (repeatable)")
     args = p.parse_args()
