@@ -112,10 +112,10 @@ def main():
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{work}/catalog.db", PORT=str(port))
     log = open(os.path.join(work, "server.log"), "w")
     if args.database:
-        name = os.path.basename(args.database)
-        for f in os.listdir(os.path.dirname(os.path.abspath(args.database))):
+        folder, name = os.path.split(os.path.abspath(args.database))
+        for f in os.listdir(folder):
             if f.startswith(name) and not f.endswith("-shm"):
-                shutil.copy2(os.path.join(os.path.dirname(os.path.abspath(args.database)), f),
+                shutil.copy2(os.path.join(folder, f),
                              os.path.join(work, "catalog.db" + f[len(name):]))
     server = Target("catalog", [args.catalog, "serve"], port, env=env, cwd=work, log=log)
     try:
