@@ -42,7 +42,7 @@ class FilterIndex {
  public:
   // `price_slack`: how many changed products each price order lays over its sorted part
   // before merging them in; by default 1/64 of the catalog, at least 1,024. `memo_min_ids`:
-  // the least answer of a name search kept for the next request (term_memo.hpp).
+  // the least answer kept of a name search with no trigram to file it under (term_memo.hpp).
   explicit FilterIndex(std::optional<size_t> price_slack = std::nullopt,
                        uint64_t memo_min_ids = TermMemo::default_min_ids)
       : price_slack_(price_slack), memo_min_ids_(memo_min_ids), names_(memo_min_ids) {}

@@ -110,13 +110,15 @@ void NameSearch::index() {
 void NameSearch::post(uint32_t id, std::string_view folded) {
   thread_local std::vector<uint64_t> grams;
   trigrams(folded, grams);
+  post(id, grams);
+}
+
+void NameSearch::post(uint32_t id, const std::vector<uint64_t>& grams) {
   for (uint64_t g : grams)
     postings_[g].add(id);
 }
 
-void NameSearch::unpost(uint32_t id, std::string_view folded) {
-  thread_local std::vector<uint64_t> grams;
-  trigrams(folded, grams);
+void NameSearch::unpost(uint32_t id, const std::vector<uint64_t>& grams) {
   for (uint64_t g : grams) {
     auto it = postings_.find(g);
     if (it == postings_.end()) continue;
@@ -129,16 +131,23 @@ void NameSearch::set(Id id, std::optional<std::string_view> folded) {
   uint32_t at = posting_id(id);
   std::string_view old = name(at);
   if (folded && *folded == old) return;
-  memo_.renamed(at, old, folded.value_or(std::string_view{}));
+  std::string_view now = folded.value_or(std::string_view{});
+  thread_local std::vector<uint64_t> before, after, either;
+  trigrams(old, before);
+  trigrams(now, after);
+  either.clear();
+  std::set_union(before.begin(), before.end(), after.begin(), after.end(),
+                 std::back_inserter(either));
+  memo_.renamed(at, old, now, either);
   if (!old.empty()) {
-    unpost(at, old);
+    unpost(at, before);
     garbage_ += old.size();
     slots_[at] = Slot{0, 0};
     --names_;
   }
-  if (folded && !folded->empty()) {
-    append(id, *folded);
-    post(at, *folded);
+  if (!now.empty()) {
+    append(id, now);
+    post(at, after);
   }
   if (garbage_ >= compact_after_ && garbage_ * 2 > stored_) compact();
 }
@@ -164,7 +173,21 @@ std::shared_ptr<const Roaring> NameSearch::matching(std::string_view term) const
   narrow.assign(ids.begin(), ids.end());  // ids are below 2^32: posting_id() refused others
   Roaring bitmap;
   bitmap.addMany(narrow.size(), narrow.data());
-  return memo_.keep(term, std::move(bitmap));
+  return memo_.keep(term, std::move(bitmap), anchor(term));
+}
+
+std::optional<uint64_t> NameSearch::anchor(std::string_view term) const {
+  thread_local std::vector<uint64_t> grams;
+  auto [units, valid] = trigrams(term, grams);
+  if (units < 3 || !valid) return std::nullopt;  // such a term may begin inside a trigram
+  // The rarest of its trigrams, so that few renames come to test it. One no name holds yet
+  // is rarest of all.
+  auto size = [this](uint64_t g) {
+    auto it = postings_.find(g);
+    return it == postings_.end() ? size_t{0} : it->second.size();
+  };
+  return *std::min_element(grams.begin(), grams.end(),
+                           [&](uint64_t a, uint64_t b) { return size(a) < size(b); });
 }
 
 std::vector<Id> NameSearch::find(std::string_view term) const {

@@ -24,7 +24,8 @@ class NameSearch {
  public:
   // Replaced names stay in the store until they are more than half of it and at least
   // `compact_after` bytes; then the store is written again without them.
-  // `memo_min_ids`: the least answer kept for the next search (term_memo.hpp).
+  // `memo_min_ids`: the least answer kept for the next search of a term shorter than a
+  // trigram or not UTF-8; longer terms are kept whatever their answer (term_memo.hpp).
   explicit NameSearch(uint64_t memo_min_ids = TermMemo::default_min_ids,
                       size_t compact_after = size_t{1} << 20)
       : compact_after_(compact_after), memo_(TermMemo::default_max_bytes, memo_min_ids) {}
@@ -40,7 +41,7 @@ class NameSearch {
 
   // The ids, ascending, of the names that contain `term` (case-folded, as they are).
   std::vector<events::Id> find(std::string_view term) const;
-  // The same as a bitmap, kept for the next request when it is large (term_memo.hpp).
+  // The same as a bitmap, kept for the next request (term_memo.hpp).
   std::shared_ptr<const Roaring> matching(std::string_view term) const;
   // The same into `out` (emptied first), so that a caller can keep one buffer.
   void find(std::string_view term, std::vector<events::Id>& out) const;
@@ -60,7 +61,10 @@ class NameSearch {
   std::string_view name(size_t id) const;
   Slot store(std::string_view folded);
   void post(uint32_t id, std::string_view folded);
-  void unpost(uint32_t id, std::string_view folded);
+  void post(uint32_t id, const std::vector<uint64_t>& grams);
+  void unpost(uint32_t id, const std::vector<uint64_t>& grams);
+  // The trigram under which the memo files `term`'s answer, if it has one (term_memo.hpp).
+  std::optional<uint64_t> anchor(std::string_view term) const;
   void compact();
 
   size_t compact_after_;

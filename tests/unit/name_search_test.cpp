@@ -100,9 +100,12 @@ TEST_CASE("names are found as a substring test of every name finds them", "[name
 }
 
 TEST_CASE("kept answers follow every rename, removal and new name", "[name-search][term-memo]") {
+  // 1: every answer is kept, those of short terms too; by default, short terms are kept only
+  // when large, longer ones always.
+  uint64_t min_ids = GENERATE(uint64_t{1}, TermMemo::default_min_ids);
   Names gen(20261207);
   std::map<Id, std::string> truth;
-  NameSearch search(1);  // every answer of one id or more is kept
+  NameSearch search(min_ids);
   for (Id id = 1; id <= 300; ++id) {
     truth[id] = gen.name();
     search.append(id, truth[id]);
@@ -134,10 +137,11 @@ TEST_CASE("kept answers follow every rename, removal and new name", "[name-searc
     if (asked.size() > 40) asked.erase(asked.begin(), asked.begin() + 20);
   }
   CHECK(search.memo().size() > 50);  // the answers came from the memo, not computed again
+  CHECK(search.memo().size() <= TermMemo::default_max_terms);
   CHECK(found > 500);
 }
 
-TEST_CASE("the term memo keeps only large answers, within its budget, the least recent going",
+TEST_CASE("the term memo keeps large answers within its budget, the least recent going",
           "[term-memo]") {
   auto ids = [](uint32_t from, uint32_t n) {
     Roaring r;
@@ -148,16 +152,19 @@ TEST_CASE("the term memo keeps only large answers, within its budget, the least 
   Roaring probe = ids(0, 1000);
   probe.runOptimize();
   probe.shrinkToFit();
-  size_t one = probe.getSizeInBytes(false);
+  // A kept answer costs its bitmap and its term with the entry around them: 256 bytes is
+  // more than that, and less than the bitmap.
+  size_t one = probe.getSizeInBytes(false) + 256;
+  REQUIRE(probe.getSizeInBytes(false) > 3 * 256);
   TermMemo memo(one * 3, 100);
-  CHECK(memo.keep("small", ids(0, 99))->cardinality() == 99);
-  CHECK(memo.find("small") == nullptr);  // answered, not kept
-  memo.keep("a", ids(0, 1000));
-  memo.keep("b", ids(1, 1000));
-  memo.keep("c", ids(2, 1000));
+  CHECK(memo.keep("small", ids(0, 99), std::nullopt)->cardinality() == 99);
+  CHECK(memo.find("small") == nullptr);  // answered, not kept: no anchor, and small
+  memo.keep("a", ids(0, 1000), std::nullopt);
+  memo.keep("b", ids(1, 1000), std::nullopt);
+  memo.keep("c", ids(2, 1000), std::nullopt);
   CHECK(memo.size() == 3);
   CHECK(memo.find("a"));  // "a" is now more recent than "b"
-  memo.keep("d", ids(3, 1000));
+  memo.keep("d", ids(3, 1000), std::nullopt);
   CHECK(memo.size() == 3);
   CHECK(memo.bytes() <= one * 3);
   CHECK(memo.find("b") == nullptr);
@@ -165,13 +172,43 @@ TEST_CASE("the term memo keeps only large answers, within its budget, the least 
   CHECK(memo.find("c"));
   CHECK(memo.find("d"));
   // A rename moves an id into or out of every kept answer whose term it holds.
-  memo.renamed(1, "", "a portal");  // holds "a"
+  memo.renamed(1, "", "a portal", {});  // holds "a"
   CHECK(memo.find("a")->contains(1));
-  memo.renamed(0, "a portal", "b gun");  // 0 was in "a"'s answer
+  memo.renamed(0, "a portal", "b gun", {});  // 0 was in "a"'s answer
   CHECK_FALSE(memo.find("a")->contains(0));
   memo.clear();
   CHECK(memo.size() == 0);
   CHECK(memo.bytes() == 0);
+}
+
+TEST_CASE("the term memo keeps small answers filed under an anchor, at most max_terms of them",
+          "[term-memo]") {
+  TermMemo memo(TermMemo::default_max_bytes, 100, 16);
+  Roaring one_id;
+  one_id.add(7);
+  memo.keep("portal", one_id, 11);
+  REQUIRE(memo.find("portal"));  // small, but filed under anchor 11
+  // A rename is tested against the terms filed under the keys the names hold.
+  memo.renamed(8, "", "a portal gun", {3, 11});
+  CHECK(memo.find("portal")->contains(8));
+  memo.renamed(7, "portal", "plumbus", {11, 12});
+  CHECK_FALSE(memo.find("portal")->contains(7));
+  // Many new terms: the least recently asked go, an eighth at a time, and never past 16.
+  for (uint64_t i = 0; i < 100; ++i) {
+    memo.keep("term " + std::to_string(i), one_id, i);
+    REQUIRE(memo.size() <= 16);
+    if (i % 4 == 0) REQUIRE(memo.find("portal"));  // asked often: it stays
+  }
+  CHECK(memo.find("portal"));
+  CHECK(memo.find("term 99"));
+  CHECK(memo.find("term 0") == nullptr);
+  CHECK(memo.size() > 12);
+  // The gone terms' anchors are forgotten with them: a rename under one changes nothing kept.
+  memo.renamed(9, "", "term 0", {0});
+  CHECK(memo.find("term 0") == nullptr);
+  memo.clear();
+  memo.renamed(9, "", "portal", {11});
+  CHECK(memo.size() == 0);
 }
 
 TEST_CASE("a name given again, removed twice or never had changes nothing", "[name-search]") {
