@@ -50,6 +50,20 @@ int64_t last_id(ThreadConnections& reads) {
   return last_id(s);
 }
 
+// A restart shows in the WAL's header only at the first commit after it, and how many come
+// during a burst of writes depends on how fast the disk syncs (one on a loaded CI machine,
+// where a sync took most of the burst). So after the burst, one small commit every 20 ms
+// until `restarts` have shown, for at most 10 s: a snapshot that held the WAL would keep
+// the count at 0 however long this waits.
+void commit_until_restarted(Connection& writer, const std::string& path, uint32_t restarts) {
+  auto until = std::chrono::steady_clock::now() + 10s;
+  while (catalog::testing::wal_restarts(path + "-wal") < restarts &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(20ms);
+    writer.exec("INSERT INTO t (payload) VALUES (x'00')");
+  }
+}
+
 }  // namespace
 
 TEST_CASE("a kept snapshot shows every commit a writer made before it was asked for",
@@ -120,6 +134,7 @@ TEST_CASE("a snapshot an idle thread kept does not keep the WAL from starting ag
     catalog::db::Checkpointer checkpointer(db.path, 10ms, 256);  // restarted past 1 MB
     catalog::db::Writer writer(db.path, false, false);
     write_rows(writer.get(), 400);  // 40 MB
+    commit_until_restarted(writer.get(), db.path, 2);
   }
   done.set_value();
   idle.join();
@@ -143,6 +158,7 @@ TEST_CASE("a thread reading without a pause does not hold a RESTART back",
     catalog::db::Checkpointer checkpointer(db.path, 10ms, 256);
     catalog::db::Writer writer(db.path, false, false);
     write_rows(writer.get(), 400);
+    commit_until_restarted(writer.get(), db.path, 2);
   }
   stop = true;
   reader.join();
